@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CitiesConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "cities"
+    verbose_name = _("Places, people and titles")
+
+    def ready(self) -> None:
+        from cities import signals  # noqa: F401  (login/logout audit)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cities.enums import THREE_ADMIN_ROLES, Role
+
+
+class User(AbstractUser):
+    """A person. What they may do comes from their memberships, never from flags."""
+
+    full_name = models.CharField(_("full name"), max_length=60, blank=True)
+    phone = models.CharField(_("telephone"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    @property
+    def roles(self) -> frozenset[str]:
+        """The roles of this user's active memberships (cached per instance)."""
+        cached = getattr(self, "_roles_cache", None)
+        if cached is None:
+            cached = frozenset(m.role for m in self.active_memberships)
+            self._roles_cache = cached
+        return cached
+
+    @property
+    def active_memberships(self) -> list[Membership]:
+        cached = getattr(self, "_memberships_cache", None)
+        if cached is None:
+            if self.pk is None or not self.is_active:
+                cached = []
+            else:
+                cached = list(
+                    Membership.objects.filter(user=self, is_active=True).select_related("province", "city__province")
+                )
+            self._memberships_cache = cached
+        return cached
+
+    def forget_memberships(self) -> None:
+        for attr in ("_roles_cache", "_memberships_cache"):
+            self.__dict__.pop(attr, None)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+class Membership(models.Model):
+    """One role a user holds, with the place it acts for.
+
+    Province staff name their province, city officers their city; a reviewer may
+    name the province and city of their affiliation (used for conflicts of interest).
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    province = models.ForeignKey(
+        "cities.Province", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("province")
+    )
+    city = models.ForeignKey("cities.City", on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("city"))
+    employer = models.CharField(_("employer"), max_length=120, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role membership")
+        verbose_name_plural = _("role memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "role", "province", "city"], name="membership_unique"),
+            # 三员: at most one of system / security / audit admin per account.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=sorted(THREE_ADMIN_ROLES)) & Q(is_active=True),
+                name="membership_one_three_admin_role",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.PROVINCE_STAFF) | Q(province__isnull=False, city__isnull=True),
+                name="membership_province_staff_has_province",
+            ),
+            models.CheckConstraint(
+                condition=~Q(role=Role.CITY_OFFICER) | Q(city__isnull=False),
+                name="membership_city_officer_has_city",
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "is_active"], name="membership_user_active")]
+
+    def __str__(self) -> str:
+        place = self.city or self.province
+        return f"{self.user} · {self.get_role_display()}" + (f" · {place}" if place else "")

@@ -1,0 +1,13 @@
+"""Settings for the test suite: the real settings, with a test secret and a fast password hasher.
+
+Everything else (database, Redis) still comes from the environment, so ``make test``
+with ``DATABASE_URL``/``REDIS_URL`` runs the same suite against PostgreSQL and Redis.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+
+from ipcity.settings import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

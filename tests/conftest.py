@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from cities.enums import Role
+from tests.factories import CityFactory, ProvinceFactory, user_with_role
+
+
+@pytest.fixture
+def liaoning(db):
+    return ProvinceFactory(code="210000", name="辽宁省", short_name="辽宁")
+
+
+@pytest.fixture
+def guangdong(db):
+    return ProvinceFactory(code="440000", name="广东省", short_name="广东")
+
+
+@pytest.fixture
+def fushun_city(liaoning):
+    return CityFactory(code="210400", province=liaoning, name="抚顺市", full_name="抚顺市")
+
+
+@pytest.fixture
+def yangjiang_city(guangdong):
+    return CityFactory(code="441700", province=guangdong, name="阳江市", full_name="阳江市")
+
+
+@pytest.fixture
+def national_admin(db):
+    return user_with_role(Role.NATIONAL_ADMIN, username="cnipa_t")
+
+
+@pytest.fixture
+def audit_admin(db):
+    return user_with_role(Role.AUDIT_ADMIN, username="auditor_t")
+
+
+@pytest.fixture
+def liaoning_staff(liaoning):
+    return user_with_role(Role.PROVINCE_STAFF, username="liaoning_t", province=liaoning)
+
+
+@pytest.fixture
+def guangdong_staff(guangdong):
+    return user_with_role(Role.PROVINCE_STAFF, username="guangdong_t", province=guangdong)
+
+
+@pytest.fixture
+def fushun_officer(fushun_city):
+    return user_with_role(Role.CITY_OFFICER, username="fushun_t", city=fushun_city)
+
+
+@pytest.fixture
+def yangjiang_officer(yangjiang_city):
+    return user_with_role(Role.CITY_OFFICER, username="yangjiang_t", city=yangjiang_city)
+
+
+@pytest.fixture
+def reviewer(db):
+    return user_with_role(Role.REVIEWER, username="expert_t")
