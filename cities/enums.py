@@ -73,3 +73,8 @@ class DesignationStatus(models.TextChoices):
 
 # A designation in one of these states still gives the city its title.
 CURRENT_DESIGNATION_STATUSES = frozenset({DesignationStatus.ACTIVE, DesignationStatus.RECTIFYING})
+
+# Tiers whose title lapses when the term ends. A demonstration city keeps its title
+# after its 3-year term until a re-review decides (S1 三(三)3: pass keeps it, a second
+# failure revokes it); demonstration cultivation lasts until the city is designated.
+EXPIRING_TIERS = frozenset({Tier.PILOT, Tier.STRONG_CITY_CANDIDATE})

@@ -16,6 +16,7 @@ from cities import audit
 from cities.enums import (
     BUSINESS_ROLES,
     CURRENT_DESIGNATION_STATUSES,
+    EXPIRING_TIERS,
     ROLES_NEEDING_CITY,
     ROLES_NEEDING_PROVINCE,
     THREE_ADMIN_ROLES,
@@ -207,12 +208,16 @@ def revoke_designation(
 
 
 def expire_ended_designations(*, today: dt.date | None = None, by: User | None = None) -> int:
-    """Mark active designations whose term has ended as expired. Safe to run any number of times."""
+    """Mark active pilot and strong-city titles whose term has ended as expired.
+
+    Demonstration titles are not expired by time: they stay until a re-review decides.
+    Safe to run any number of times.
+    """
     require(by, "cities.manage_designations")
     today = today or local_today()
     count = 0
     for designation_id in Designation.objects.filter(
-        status=DesignationStatus.ACTIVE, term_end__lt=today
+        status=DesignationStatus.ACTIVE, term_end__lt=today, tier__in=EXPIRING_TIERS
     ).values_list("id", flat=True):
         with transaction.atomic():
             designation = Designation.objects.select_for_update().get(pk=designation_id)

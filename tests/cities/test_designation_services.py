@@ -96,3 +96,11 @@ def test_expire_ended_designations_is_idempotent(national_admin, fushun_city):
     assert (d.status, d.ended_on) == (DesignationStatus.EXPIRED, dt.date(2020, 11, 30))
     entry = AuditEntry.objects.get(action="designation.expire")
     assert (entry.actor, entry.actor_name, entry.from_state, entry.to_state) == (None, "", "active", "expired")
+
+
+def test_demonstration_titles_do_not_lapse_with_their_term(national_admin, fushun_city):
+    d = services.grant_designation(fushun_city, tier=Tier.DEMONSTRATION, term_start=dt.date(2015, 3, 1),
+                                   by=national_admin)
+    assert services.expire_ended_designations(today=dt.date(2026, 1, 1)) == 0
+    d.refresh_from_db()
+    assert d.status == DesignationStatus.ACTIVE
