@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cities.enums import DesignationStatus, Role, Tier
 from cities.models import AuditEntry, City, User
 from ipcity.audit_context import current_ip
 
@@ -31,12 +32,28 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
+# state value -> label, from every state enum registered with ``register_states``.
+STATE_LABELS: dict[str, Any] = {}
+
+
 def register_actions(labels: dict[str, Any]) -> None:
     ACTION_LABELS.update(labels)
 
 
+def register_states(*choices) -> None:
+    for enum in choices:
+        STATE_LABELS.update({member.value: member.label for member in enum})
+
+
 def action_label(key: str):
     return ACTION_LABELS.get(key, key)
+
+
+def state_label(value: str):
+    return STATE_LABELS.get(value, value)
+
+
+register_states(DesignationStatus, Role, Tier)
 
 
 def record(

@@ -51,6 +51,7 @@ def is_officer_of_city(user, city) -> bool:
 can_view_city = is_national_admin | is_province_staff_of_city | is_officer_of_city
 
 rules.add_perm("cities.view_city_page", can_view_city)
+rules.add_perm("cities.list_cities", is_national_admin | is_province_staff | is_city_officer)
 rules.add_perm("cities.manage_designations", is_national_admin)
 rules.add_perm("cities.view_audit_log", is_audit_admin)
 rules.add_perm("cities.manage_users", is_system_admin)

@@ -306,3 +306,38 @@ def revoke_membership(membership: Membership, *, reason: str = "", by: User | No
                  reason=reason, city=membership.city, data={"role": membership.role})
     membership.user.forget_memberships()
     return membership
+
+
+# --- Reference data and accounts edited in the admin ----------------------------------
+
+
+@transaction.atomic
+def update_place(place: Province | City, *, changes: dict, by: User | None) -> Province | City:
+    """Edit a province's or city's reference data (names, level, parent)."""
+    require(by, "cities.change_places")
+    before = {name: str(getattr(place, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(place, name, value)
+    place.full_clean()
+    place.save(update_fields=list(changes))
+    audit.record(actor=by, action="place.update", obj=place,
+                 data={"before": before, "after": {name: str(getattr(place, name)) for name in changes}})
+    return place
+
+
+@transaction.atomic
+def update_user(user: User, *, changes: dict, by: User | None) -> User:
+    """Edit an account's profile fields or deactivate it (system administrator)."""
+    require(by, "cities.change_user")
+    allowed = {"full_name", "email", "phone", "is_active", "first_name", "last_name"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    before = {name: str(getattr(user, name)) for name in changes}
+    for name, value in changes.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=list(changes))
+    audit.record(actor=by, action="user.update", obj=user,
+                 data={"before": before, "after": {name: str(getattr(user, name)) for name in changes}})
+    return user

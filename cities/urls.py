@@ -1,3 +1,18 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-urlpatterns: list = []
+from cities.views import accounts, audit, home, places
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("accounts/login/", accounts.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("healthz", accounts.healthz, name="healthz"),
+    path("cities/", places.city_list, name="city_list"),
+    path("cities/<str:code>/", places.city_detail, name="city_detail"),
+    path("cities/<str:code>/designations/grant/", places.designation_grant, name="designation_grant"),
+    path("designations/<int:pk>/<str:action>/", places.designation_action, name="designation_action"),
+    path("audit/", audit.audit_log, name="audit_log"),
+]

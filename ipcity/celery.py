@@ -36,3 +36,9 @@ def ensure_embedded_broker_folders() -> None:
 @app.on_after_configure.connect
 def _prepare(sender, **kwargs) -> None:  # pragma: no cover - exercised by the worker
     ensure_embedded_broker_folders()
+
+
+@app.task(name="ipcity.ping")
+def ping() -> str:
+    """A no-op round trip: used by health checks and by the tests of the embedded worker."""
+    return "pong"

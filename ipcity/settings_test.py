@@ -11,3 +11,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 from ipcity.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Hashed static names need collectstatic first; tests/ipcity/test_static.py runs the
+# production collectstatic (manifest storage) into a temporary folder instead.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+WHITENOISE_AUTOREFRESH = True

@@ -4,7 +4,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from cities.enums import DesignationStatus, Tier
+from cities.enums import CURRENT_DESIGNATION_STATUSES, DesignationStatus, Tier
+from ipcity.dates import local_today
 
 
 class Designation(models.Model):
@@ -63,3 +64,20 @@ class Designation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.city} · {self.get_tier_display()} ({self.term_start:%Y-%m}–{self.term_end:%Y-%m})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status in CURRENT_DESIGNATION_STATUSES
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == DesignationStatus.ACTIVE
+
+    @property
+    def is_rectifying(self) -> bool:
+        return self.status == DesignationStatus.RECTIFYING
+
+    @property
+    def re_review_due(self) -> bool:
+        """A demonstration term that has ended without a re-review decision yet."""
+        return self.is_active and self.tier == Tier.DEMONSTRATION and self.term_end < local_today()

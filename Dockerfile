@@ -1,0 +1,67 @@
+# Production image: web (gunicorn), worker and beat (Celery) all run from it;
+# docker-entrypoint.sh picks the process. See README "Production deployment".
+FROM python:3.11-slim-bookworm
+
+# constraints.txt holds setuptools<81 for xstatic-bootstrap's build: PIP_CONSTRAINT reaches
+# the build environment up to pip 25.2, PIP_BUILD_CONSTRAINT from pip 25.3 on.
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_CONSTRAINT=/app/constraints.txt \
+    PIP_BUILD_CONSTRAINT=/app/constraints.txt \
+    DJANGO_SETTINGS_MODULE=ipcity.settings \
+    MEDIA_ROOT=/data/media \
+    IPCITY_VAR_DIR=/data/var
+
+# WeasyPrint >= 62 (pip wheels) needs Pango >= 1.44 and HarfBuzz, with its subsetter
+# for small PDFs; no cairo. fonts-noto-cjk draws Chinese in PDFs; gettext runs
+# compilemessages.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 \
+        libpangoft2-1.0-0 \
+        libharfbuzz0b \
+        libharfbuzz-subset0 \
+        fonts-noto-cjk \
+        gettext \
+    && rm -rf /var/lib/apt/lists/*
+
+# A home directory: gunicorn keeps its control socket there, fontconfig its cache.
+RUN useradd --system --user-group --create-home --shell /usr/sbin/nologin ipcity \
+    && mkdir -p /data/media /data/var \
+    && chown ipcity:ipcity /data/media /data/var
+
+WORKDIR /app
+
+# Dependencies first, in their own layer, so a code change does not reinstall them.
+COPY pyproject.toml constraints.txt README.md ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" \
+        > /tmp/requirements.txt \
+    && pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+COPY ipcity ./ipcity
+COPY cities ./cities
+COPY evaluations ./evaluations
+COPY reviews ./reviews
+COPY plans ./plans
+COPY templates ./templates
+COPY static ./static
+COPY locale ./locale
+COPY manage.py docker-entrypoint.sh ./
+
+# Editable, so `ipcity` always imports from /app, where templates/, static/ and
+# locale/ sit beside it (settings.BASE_DIR).
+RUN pip install --no-cache-dir --no-deps --editable . \
+    && chmod 755 /app/docker-entrypoint.sh
+
+# Settings refuse to load without a secret; this one exists only for these two commands.
+RUN SECRET_KEY=build-only python manage.py compilemessages \
+    && SECRET_KEY=build-only python manage.py collectstatic --noinput
+
+USER ipcity
+EXPOSE 8000
+# No HEALTHCHECK: the app has no health URL yet.
+ENTRYPOINT ["/app/docker-entrypoint.sh"]
+CMD ["web"]

@@ -1,0 +1,87 @@
+# ipcity: two commands.
+#   make run   set everything up and serve http://127.0.0.1:8000 with the Celery worker and beat
+#   make test  set everything up (plus development packages and Chromium) and run the whole suite
+# Both work on a fresh machine: they create .venv, install the project and the OS packages
+# it needs (when missing and running as root), compile translations and migrate.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := PIP_CONSTRAINT=$(CURDIR)/constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Debian packages: CJK fonts and HarfBuzz subsetting for WeasyPrint PDFs (without
+# libharfbuzz-subset0 a CJK page takes ~8 s), Pango for WeasyPrint, gettext for translations.
+RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
+# Tests also drive a real browser (Debian's Chromium, never a downloaded one) and read PDFs.
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+
+.PHONY: run test setup setup-test os-packages os-packages-test messages migrate demo clean
+
+run: setup
+	@export DEBUG=$${DEBUG:-true}; \
+	$(PY) manage.py migrate --noinput && $(PY) manage.py load_demo || exit 1; \
+	echo ""; \
+	echo "ipcity is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, worker and beat)"; \
+	echo ""; \
+	trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
+	$(PY) -m celery -A ipcity worker --loglevel=INFO --concurrency=2 --hostname=worker@%h & \
+	$(PY) -m celery -A ipcity beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
+	wait -n
+
+test: setup-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+setup: os-packages $(VENV)/.installed-run messages
+
+setup-test: os-packages-test $(VENV)/.installed-dev messages
+
+os-packages:
+	@$(call ensure_debs,$(RUN_DEBS))
+
+os-packages-test:
+	@$(call ensure_debs,$(TEST_DEBS))
+
+define ensure_debs
+missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+if [ -n "$$missing" ]; then \
+  if [ "$$(id -u)" = "0" ]; then \
+    echo "Installing OS packages:$$missing"; \
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+  else \
+    echo "Missing OS packages:$$missing -- install them (sudo apt-get install$$missing) or run as root." >&2; exit 1; \
+  fi; \
+fi
+endef
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) install --quiet --upgrade "pip>=24"
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) install --quiet --upgrade "pip>=24"
+	$(PIP) install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed-run
+
+# Compiled catalogs are build products (not committed): msgfmt comes from Debian's gettext.
+messages:
+	@for po in locale/*/LC_MESSAGES/*.po; do \
+	  [ -e "$$po" ] || continue; mo="$${po%.po}.mo"; \
+	  if [ ! -e "$$mo" ] || [ "$$po" -nt "$$mo" ]; then msgfmt --check-format -o "$$mo" "$$po" || exit 1; fi; \
+	done
+
+migrate: setup
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
+
+clean:
+	rm -rf $(VENV) var/ipcity.sqlite3* var/celery var/static

@@ -1,0 +1,158 @@
+"""The Django admin for every model of the foundation.
+
+Writes go through the services (permission check + audit entry); designations and
+the audit log are read-only here because their changes are workflow steps.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.forms import AdminUserCreationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from cities import services
+from cities.models import AuditEntry, City, Designation, Membership, Province, User
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class NoDeleteAdmin(admin.ModelAdmin):
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(Province)
+class ProvinceAdmin(NoDeleteAdmin):
+    list_display = ("code", "name", "short_name", "kind")
+    search_fields = ("code", "name")
+    list_filter = ("kind",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.update_place(obj, changes={f: form.cleaned_data[f] for f in form.changed_data}, by=request.user)
+
+
+@admin.register(City)
+class CityAdmin(NoDeleteAdmin):
+    list_display = ("code", "full_name", "province", "level", "name_as_designated")
+    list_filter = ("level", "province")
+    search_fields = ("code", "name", "full_name", "name_as_designated")
+    list_select_related = ("province",)
+    raw_id_fields = ("parent",)
+    readonly_fields = ("code", "province")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        services.update_place(obj, changes={f: form.cleaned_data[f] for f in form.changed_data}, by=request.user)
+
+
+@admin.register(Designation)
+class DesignationAdmin(ReadOnlyAdmin):
+    list_display = ("city", "tier", "term_start", "term_end", "status", "document_number", "ban_until")
+    list_filter = ("tier", "status")
+    search_fields = ("city__full_name", "city__code", "document_number")
+    list_select_related = ("city",)
+    date_hierarchy = "term_start"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "actor_name", "action", "object_repr", "from_state", "to_state", "ip")
+    list_filter = ("action",)
+    search_fields = ("actor_name", "object_repr", "reason", "action")
+    date_hierarchy = "created_at"
+    list_select_related = ("content_type",)
+
+
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "role", "province", "city", "employer", "is_active")
+
+
+@admin.register(Membership)
+class MembershipAdmin(NoDeleteAdmin):
+    form = MembershipForm
+    list_display = ("user", "role", "province", "city", "employer", "is_active", "created_at")
+    list_filter = ("role", "is_active", "province")
+    search_fields = ("user__username", "user__full_name", "city__full_name")
+    list_select_related = ("user", "province", "city")
+    autocomplete_fields = ("user",)
+    raw_id_fields = ("city",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "role", "province", "city", "employer") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                data = form.cleaned_data
+                services.grant_membership(data["user"], role=data["role"], province=data["province"], city=data["city"],
+                                          employer=data["employer"], by=request.user)
+            elif "is_active" in form.changed_data and not obj.is_active:
+                obj.is_active = True  # the service flips it and audits
+                services.revoke_membership(obj, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, "; ".join(exc.messages), level="error")
+
+
+class UserCreationForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("username", "full_name", "email")
+
+
+@admin.register(User)
+class UserAdmin(NoDeleteAdmin):
+    add_form = UserCreationForm
+    list_display = ("username", "full_name", "email", "is_active", "last_login")
+    list_filter = ("is_active",)
+    search_fields = ("username", "full_name", "email")
+    fields = ("username", "full_name", "email", "phone", "is_active", "last_login", "date_joined")
+    readonly_fields = ("username", "last_login", "date_joined")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+            kwargs["fields"] = ("username", "full_name", "email", "password1", "password2")
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ("username", "full_name", "email", "password1", "password2")})]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            data = form.cleaned_data
+            created = services.create_user(username=data["username"], password=data.get("password1"),
+                                           full_name=data.get("full_name", ""), email=data.get("email", ""),
+                                           by=request.user)
+            obj.pk = created.pk
+        else:
+            services.update_user(obj, changes={f: form.cleaned_data[f] for f in form.changed_data}, by=request.user)
+
+

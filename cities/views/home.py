@@ -1,0 +1,37 @@
+"""The home page: one section for each role the user holds."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from cities import selectors
+from cities.enums import DesignationStatus, Role, Tier
+from cities.views.places import city_list_context
+
+
+@login_required
+def home(request):
+    user = request.user
+    roles = user.roles
+    context: dict = {"roles": roles, "Role": Role}
+    if roles & {Role.NATIONAL_ADMIN, Role.PROVINCE_STAFF}:
+        context.update(city_list_context(request))
+    if Role.NATIONAL_ADMIN in roles:
+        counts = selectors.designation_counts(user)
+        context["count_rows"] = [
+            (tier.label, [counts.get((tier, status), 0) for status in DesignationStatus], sum(
+                counts.get((tier, status), 0) for status in DesignationStatus))
+            for tier in Tier
+        ]
+        context["count_statuses"] = [status.label for status in DesignationStatus]
+    if Role.CITY_OFFICER in roles:
+        own = selectors.cities_visible_to(user).filter(pk__in=[m.city_id for m in user.active_memberships if m.city_id])
+        context["own_cities"] = [
+            (city, list(city.designations.all())) for city in own.prefetch_related("designations")
+        ]
+    if Role.PROVINCE_STAFF in roles:
+        context["own_provinces"] = sorted({m.province for m in user.active_memberships if m.role == Role.PROVINCE_STAFF}, key=lambda p: p.code)
+    if Role.AUDIT_ADMIN in roles:
+        context["recent_audit"] = list(selectors.audit_entries_visible_to(user)[:10])
+    return render(request, "cities/home.html", context)

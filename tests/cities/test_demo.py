@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import translation
+
+from cities.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from cities.enums import DesignationStatus, Role, Tier
+from cities.models import AuditEntry, City, Designation, Membership, Province, User
+from ipcity.dates import SHANGHAI
+
+EXPECTED_ACCOUNTS = {
+    # username: (role, province code, city code, employer)
+    "cnipa": (Role.NATIONAL_ADMIN, None, None, ""),
+    "expert1": (Role.REVIEWER, "320000", "320100", "南京大学"),
+    "expert2": (Role.REVIEWER, "210000", "210100", "东北大学"),
+    "expert3": (Role.REVIEWER, "110000", None, "中国科学院"),
+    "expert4": (Role.REVIEWER, "440000", "440100", "中山大学"),
+    "expert5": (Role.REVIEWER, "330000", "330100", "浙江大学"),
+    "expert6": (Role.REVIEWER, "420000", "420100", "华中科技大学"),
+    "liaoning": (Role.PROVINCE_STAFF, "210000", None, ""),
+    "guangdong": (Role.PROVINCE_STAFF, "440000", None, ""),
+    "tianjin": (Role.PROVINCE_STAFF, "120000", None, ""),
+    "jiangsu": (Role.PROVINCE_STAFF, "320000", None, ""),
+    "fushun": (Role.CITY_OFFICER, "210000", "210400", ""),
+    "yangjiang": (Role.CITY_OFFICER, "440000", "441700", ""),
+    "xiqing": (Role.CITY_OFFICER, "120000", "120111", ""),
+    "changzhou": (Role.CITY_OFFICER, "320000", "320400", ""),
+    "sysadmin": (Role.SYSTEM_ADMIN, None, None, ""),
+    "secadmin": (Role.SECURITY_ADMIN, None, None, ""),
+    "auditor": (Role.AUDIT_ADMIN, None, None, ""),
+}
+
+
+def counts() -> tuple[int, ...]:
+    return tuple(model.objects.count() for model in (Province, City, Designation, User, Membership, AuditEntry))
+
+
+def test_load_demo_refused_when_debug_is_off(settings, db):
+    settings.DEBUG = False
+    with translation.override("en"), pytest.raises(CommandError) as error:
+        call_command("load_demo", stdout=io.StringIO())
+    assert str(error.value) == "load_demo runs only with DEBUG on: it creates accounts with a published password."
+    assert counts() == (0, 0, 0, 0, 0, 0)
+
+
+def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_machine):
+    settings.DEBUG = True
+    time_machine.move_to(dt.datetime(2026, 1, 5, 9, tzinfo=SHANGHAI))
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("load_demo", stdout=out)
+
+    memberships = {
+        m.user.username: (m.role, m.province.code if m.province else None, m.city.code if m.city else None, m.employer)
+        for m in Membership.objects.select_related("user", "province", "city")
+    }
+    assert memberships == EXPECTED_ACCOUNTS
+    assert [a.username for a in DEMO_ACCOUNTS] == list(EXPECTED_ACCOUNTS)
+    users = User.objects.all()
+    assert len(users) == 18
+    assert all(user.check_password(DEMO_PASSWORD) for user in users)
+    assert User.objects.get(username="xiqing").full_name == "杨帆"
+    assert counts()[:3] == (32, 416, 73)
+    # Pilot titles whose term has ended are expired; demonstration titles keep their status.
+    yangjiang = Designation.objects.get(city__code="441700", tier=Tier.PILOT)
+    assert (yangjiang.status, yangjiang.ended_on) == (DesignationStatus.EXPIRED, yangjiang.term_end)
+    assert Designation.objects.get(city__code="120111").status == DesignationStatus.ACTIVE
+
+    # Ended: the pilot terms of 阳江 and 北京市延庆区 and the six strong-city terms of 2022-07..2025-06.
+    assert Designation.objects.filter(status=DesignationStatus.EXPIRED).count() == 8
+    assert [line.rstrip() for line in out.getvalue().splitlines()] == [
+        "cities: places created: 448, places updated: 0, designations created: 73, designations expired: 8, "
+        "accounts created: 18",
+        "",
+        "username    role                                        place",
+        "cnipa       National administrator (CNIPA)              国家知识产权局",
+        "expert1     Expert reviewer                             江苏省南京市 南京大学",
+        "expert2     Expert reviewer                             辽宁省沈阳市 东北大学",
+        "expert3     Expert reviewer                             北京市 中国科学院",
+        "expert4     Expert reviewer                             广东省广州市 中山大学",
+        "expert5     Expert reviewer                             浙江省杭州市 浙江大学",
+        "expert6     Expert reviewer                             湖北省武汉市 华中科技大学",
+        "liaoning    Provincial bureau staff                     辽宁省",
+        "guangdong   Provincial bureau staff                     广东省",
+        "tianjin     Provincial bureau staff                     天津市",
+        "jiangsu     Provincial bureau staff                     江苏省",
+        "fushun      City bureau officer                         抚顺市",
+        "yangjiang   City bureau officer                         阳江市",
+        "xiqing      City bureau officer                         天津市西青区",
+        "changzhou   City bureau officer                         常州市",
+        "sysadmin    System administrator",
+        "secadmin    Security administrator",
+        "auditor     Audit administrator",
+        "Password of every demo account: Demo-ipcity-2026",
+    ]
+
+    before = counts()
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    assert counts() == before
+    assert out.getvalue().splitlines()[0] == (
+        "cities: places created: 0, places updated: 0, designations created: 0, designations expired: 0, "
+        "accounts created: 0")

@@ -1,0 +1,28 @@
+"""Helpers shared by tests."""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+EXTERNAL_ASSET = re.compile(r"""(?:src|href|action|data|poster)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+CSS_EXTERNAL = re.compile(r"""url\(\s*["']?(?:https?:)?//""", re.IGNORECASE)
+
+
+def queries_for(client, url: str) -> tuple[int, object]:
+    """Number of queries one GET makes, and the response (asserted to be 200)."""
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(ctx.captured_queries), response
+
+
+def external_references(html: str) -> list[str]:
+    """Every attribute or CSS url() in ``html`` that points at another host."""
+    found = []
+    for pattern in (EXTERNAL_ASSET, CSS_EXTERNAL):
+        for match in pattern.finditer(html):
+            found.append(html[max(0, match.start() - 20): match.end() + 60])
+    return found
