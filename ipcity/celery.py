@@ -25,7 +25,7 @@ def ensure_embedded_broker_folders() -> None:
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     if not str(settings.CELERY_BROKER_URL).startswith("filesystem://"):
         return
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
     backend = str(settings.CELERY_RESULT_BACKEND)
