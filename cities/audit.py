@@ -29,6 +29,7 @@ ACTION_LABELS: dict[str, Any] = {
     "designation.expire": _("Term ended"),
     "designation.import": _("Imported title"),
     "place.update": _("Updated place"),
+    "place.import": _("Loaded administrative divisions"),
 }
 
 

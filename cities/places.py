@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from cities import audit
 from cities.models import City, Province, User
@@ -17,7 +16,6 @@ DIVISIONS_JSON = Path(__file__).resolve().parent / "data" / "divisions.json"
 PROVINCE_FIELDS = ("name", "short_name", "kind")
 CITY_FIELDS = ("province_id", "parent_id", "level", "name", "full_name", "name_as_designated")
 
-audit.register_actions({"place.import": _("Imported places")})
 
 
 def read_divisions(path: Path = DIVISIONS_JSON) -> dict:

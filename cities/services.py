@@ -89,7 +89,7 @@ def grant_designation(
         term_end=term_end,
         document_number=document_number,
         source_decision=source_decision,
-        title_as_designated=title_as_designated or str(tier.label),
+        title_as_designated=title_as_designated,
         name_as_designated=name_as_designated or city.full_name,
         batch=batch,
         previous=previous,

@@ -17,7 +17,7 @@ class ProvinceFactory(factory.django.DjangoModelFactory):
         model = Province
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"{(n % 60) + 70:02d}0000")
+    code = factory.Sequence(lambda n: f"8{n:05d}")
     name = factory.Sequence(lambda n: f"测试省{n}")
     short_name = factory.LazyAttribute(lambda o: o.name[:-1])
     kind = ProvinceKind.PROVINCE

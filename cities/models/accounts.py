@@ -72,7 +72,14 @@ class Membership(models.Model):
         verbose_name = _("role membership")
         verbose_name_plural = _("role memberships")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "province", "city"], name="membership_unique"),
+            # One membership per user, role and place (NULLs are distinct in SQL, hence three).
+            models.UniqueConstraint(fields=["user", "role", "city"], condition=Q(city__isnull=False),
+                                    name="membership_unique_city"),
+            models.UniqueConstraint(fields=["user", "role", "province"],
+                                    condition=Q(city__isnull=True, province__isnull=False),
+                                    name="membership_unique_province"),
+            models.UniqueConstraint(fields=["user", "role"], condition=Q(city__isnull=True, province__isnull=True),
+                                    name="membership_unique_placeless"),
             # 三员: at most one of system / security / audit admin per account.
             models.UniqueConstraint(
                 fields=["user"],
