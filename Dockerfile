@@ -12,6 +12,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_BUILD_CONSTRAINT=/app/constraints.txt \
     DJANGO_SETTINGS_MODULE=ipcity.settings \
     MEDIA_ROOT=/data/media \
+    STATIC_ROOT=/app/staticfiles \
     IPCITY_VAR_DIR=/data/var
 
 # WeasyPrint >= 62 (pip wheels) needs Pango >= 1.44 and HarfBuzz, with its subsetter

@@ -8,7 +8,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := PIP_CONSTRAINT=$(CURDIR)/constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV)/bin/pip
+# pip >= 25 applies PIP_CONSTRAINT only to runtime packages: build environments (xstatic-bootstrap
+# needs setuptools<81 to build) take PIP_BUILD_CONSTRAINT.
+PIP := PIP_CONSTRAINT=$(CURDIR)/constraints.txt PIP_BUILD_CONSTRAINT=$(CURDIR)/constraints.txt PIP_DISABLE_PIP_VERSION_CHECK=1 $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -25,7 +26,7 @@ ROLES_NEEDING_CITY = frozenset({Role.CITY_OFFICER})
 
 
 class ProvinceKind(models.TextChoices):
-    PROVINCE = "province", _("Province")
+    PROVINCE = "province", pgettext_lazy("province kind", "Province")
     AUTONOMOUS_REGION = "autonomous_region", _("Autonomous region")
     MUNICIPALITY = "municipality", _("Municipality directly under the central government")
     CORPS = "corps", _("Xinjiang Production and Construction Corps")

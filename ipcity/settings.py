@@ -200,7 +200,7 @@ USE_TZ = True
 
 # --- Static and uploaded files --------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR)]
 STORAGES = {
     # Uploaded files are private: MEDIA_ROOT is never served directly, only through

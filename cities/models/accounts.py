@@ -4,6 +4,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cities.enums import THREE_ADMIN_ROLES, Role
 
@@ -11,7 +12,7 @@ from cities.enums import THREE_ADMIN_ROLES, Role
 class User(AbstractUser):
     """A person. What they may do comes from their memberships, never from flags."""
 
-    full_name = models.CharField(_("full name"), max_length=60, blank=True)
+    full_name = models.CharField(pgettext_lazy("person", "full name"), max_length=60, blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True)
 
     class Meta:

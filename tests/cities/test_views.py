@@ -121,7 +121,7 @@ def test_home_is_chinese_by_default_even_for_english_browsers(client, fushun_off
                                term_end=dt.date(2023, 12, 31), by=national_admin)
     login(client, fushun_officer)
     html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    assert "我的城市" in html
+    assert "所属城市" in html
     assert "示范培育" in html
     assert "2021年1月1日" in html
 
