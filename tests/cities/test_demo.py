@@ -105,3 +105,28 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
     assert out.getvalue().splitlines()[0] == (
         "cities: places created: 0, places updated: 0, designations created: 0, designations expired: 0, "
         "accounts created: 0")
+
+
+# What each demo account's home page shows first, in Chinese (the default language).
+HOME_MARKERS = {
+    Role.NATIONAL_ADMIN: "称号分类及状态统计",
+    Role.REVIEWER: "我的评审任务",
+    Role.PROVINCE_STAFF: "所辖城市",
+    Role.CITY_OFFICER: "所属城市",
+    Role.SYSTEM_ADMIN: "用户账号",
+    Role.SECURITY_ADMIN: "角色授权",
+    Role.AUDIT_ADMIN: "最新审计记录",
+}
+
+
+def test_every_demo_account_logs_in_and_sees_its_home_page_in_chinese(settings, db, client):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    for account in DEMO_ACCOUNTS:
+        response = client.post("/accounts/login/", {"username": account.username, "password": DEMO_PASSWORD},
+                               follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        html = response.content.decode()
+        assert response.redirect_chain == [("/", 302)], account.username
+        assert HOME_MARKERS[account.role] in html, account.username
+        assert account.full_name in html, account.username
+        client.post("/accounts/logout/")
