@@ -9,7 +9,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import AdminUserCreationForm
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cities import services
@@ -89,6 +88,16 @@ class MembershipForm(forms.ModelForm):
         model = Membership
         fields = ("user", "role", "province", "city", "employer", "is_active")
 
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and data.get("user") and data.get("role"):
+            services.check_membership(data["user"], role=data["role"], province=data.get("province"),
+                                      city=data.get("city"))
+        return data
+
+    def validate_constraints(self, exclude=None):
+        """The service checks what the constraints check, with messages people understand."""
+
 
 @admin.register(Membership)
 class MembershipAdmin(NoDeleteAdmin):
@@ -104,16 +113,14 @@ class MembershipAdmin(NoDeleteAdmin):
         return ("user", "role", "province", "city", "employer") if obj else ()
 
     def save_model(self, request, obj, form, change):
-        try:
-            if not change:
-                data = form.cleaned_data
-                services.grant_membership(data["user"], role=data["role"], province=data["province"], city=data["city"],
-                                          employer=data["employer"], by=request.user)
-            elif "is_active" in form.changed_data and not obj.is_active:
-                obj.is_active = True  # the service flips it and audits
-                services.revoke_membership(obj, by=request.user)
-        except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), level="error")
+        if not change:
+            data = form.cleaned_data
+            membership = services.grant_membership(data["user"], role=data["role"], province=data["province"],
+                                                   city=data["city"], employer=data["employer"], by=request.user)
+            obj.pk = membership.pk
+        elif "is_active" in form.changed_data and not obj.is_active:
+            obj.is_active = True  # the service flips it and audits
+            services.revoke_membership(obj, by=request.user)
 
 
 class UserCreationForm(AdminUserCreationForm):

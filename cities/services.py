@@ -249,19 +249,13 @@ def create_user(*, username: str, password: str | None, full_name: str = "", ema
     return user
 
 
-@transaction.atomic
-def grant_membership(
-    user: User,
-    *,
-    role: str,
-    province: Province | None = None,
-    city: City | None = None,
-    employer: str = "",
-    by: User | None,
-) -> Membership:
-    require(by, "cities.add_membership")
+def check_membership(user: User, *, role: str, province: Province | None, city: City | None) -> tuple:
+    """Validate a role for a user (separation of duties, place) and return the normalised (role, province, city).
+
+    Forms call it to show the message next to the field; ``grant_membership`` calls it again.
+    """
     role = Role(role)
-    existing = set(Membership.objects.select_for_update().filter(user=user, is_active=True).values_list("role", flat=True))
+    existing = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)) if user.pk else set()
     if role in THREE_ADMIN_ROLES and existing & THREE_ADMIN_ROLES:
         raise ValidationError(
             _("Separation of duties: this account already holds an administrator role (%(roles)s).")
@@ -279,12 +273,29 @@ def grant_membership(
         raise ValidationError(_("This role is not tied to a place."))
     if role == Role.REVIEWER and city is not None and province is None:
         province = city.province
+    if role in existing and Membership.objects.filter(user=user, role=role, province=province, city=city,
+                                                      is_active=True).exists():
+        raise ValidationError(_("The user already holds this role."))
+    return role, province, city
+
+
+@transaction.atomic
+def grant_membership(
+    user: User,
+    *,
+    role: str,
+    province: Province | None = None,
+    city: City | None = None,
+    employer: str = "",
+    by: User | None,
+) -> Membership:
+    require(by, "cities.add_membership")
+    User.objects.select_for_update().filter(pk=user.pk).first()  # serialise role changes of one account
+    role, province, city = check_membership(user, role=role, province=province, city=city)
     membership, created = Membership.objects.get_or_create(
         user=user, role=role, province=province, city=city, defaults={"employer": employer}
     )
     if not created:
-        if membership.is_active:
-            raise ValidationError(_("The user already holds this role."))
         membership.is_active = True
         membership.employer = employer
         membership.save(update_fields=["is_active", "employer"])
