@@ -38,8 +38,10 @@ test: setup-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 setup: os-packages $(VENV)/.installed-run messages
+	@mkdir -p var
 
 setup-test: os-packages-test $(VENV)/.installed-dev messages
+	@mkdir -p var
 
 os-packages:
 	@$(call ensure_debs,$(RUN_DEBS))
