@@ -7,6 +7,8 @@ with ``DATABASE_URL``/``REDIS_URL`` runs the same suite against PostgreSQL and R
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# Unit tests run tasks in-process; tests of the real worker and beat set this to false.
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 
 from ipcity.settings import *  # noqa: E402,F401,F403
 

@@ -1,6 +1,7 @@
 from cities.models.accounts import Membership, User
 from cities.models.audit import AuditEntry
 from cities.models.designations import Designation
+from cities.models.notifications import Notification
 from cities.models.places import City, Province
 
-__all__ = ["AuditEntry", "City", "Designation", "Membership", "Province", "User"]
+__all__ = ["AuditEntry", "City", "Designation", "Membership", "Notification", "Province", "User"]

@@ -21,6 +21,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
         "IPCITY_VAR_DIR": str(tmp_path / "var"),
         "DATABASE_URL": env.get("CELERY_TEST_DATABASE_URL", f"sqlite:///{tmp_path / 'worker.sqlite3'}"),
         "PYTHONUNBUFFERED": "1",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
     })
     return env
 

@@ -1,0 +1,24 @@
+"""Permission predicates of the applications (one vocabulary with cities.rules)."""
+
+from __future__ import annotations
+
+import rules
+
+from cities.rules import is_national_admin, is_officer_of_city, is_province_staff_of_city
+
+
+@rules.predicate
+def is_officer_of_application_city(user, application) -> bool:
+    return application is not None and is_officer_of_city(user, application.city)
+
+
+@rules.predicate
+def is_province_staff_of_application(user, application) -> bool:
+    return application is not None and is_province_staff_of_city(user, application.city)
+
+
+rules.add_perm("evaluations.manage_cycles", is_national_admin)
+rules.add_perm("evaluations.edit_application", is_officer_of_application_city)
+rules.add_perm("evaluations.act_as_province", is_province_staff_of_application)
+rules.add_perm("evaluations.act_as_national", is_national_admin)
+rules.add_perm("evaluations.extend_deadline", is_national_admin)

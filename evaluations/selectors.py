@@ -1,0 +1,43 @@
+"""Reads of applications, scoped to the user (out of scope = not in the queryset = 404)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from cities.enums import Role
+from cities.rules import city_ids_of, province_ids_of
+from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleStatus
+from evaluations.models import Application, Cycle
+
+
+def applications_visible_to(user) -> QuerySet[Application]:
+    """National staff see every application; province staff those of their cities once submitted;
+    city officers their own city's. (Reviewers see theirs through their assignments.)"""
+    applications = Application.objects.select_related("cycle", "city__province")
+    if not getattr(user, "is_authenticated", False):
+        return applications.none()
+    if user.has_role(Role.NATIONAL_ADMIN):
+        return applications
+    scope = Q(city_id__in=city_ids_of(user))
+    provinces = province_ids_of(user)
+    if provinces:
+        scope |= Q(city__province_id__in=provinces) & (~Q(state=ApplicationState.DRAFT) | Q(round__gt=0))
+    return applications.filter(scope)
+
+
+def cycles_visible_to(user) -> QuerySet[Cycle]:
+    """Every signed-in business user sees opened cycles; national staff also those being prepared."""
+    cycles = Cycle.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.roles:
+        return cycles.none()
+    if user.has_role(Role.NATIONAL_ADMIN):
+        return cycles
+    return cycles.exclude(status=CycleStatus.DRAFT)
+
+
+def shown_state(application: Application, user) -> str:
+    """The state a user may see: outcomes stay hidden from cities and provinces until publication."""
+    if application.state in OUTCOME_STATES and not application.cycle.results_published \
+            and not user.has_role(Role.NATIONAL_ADMIN):
+        return ApplicationState.UNDER_REVIEW
+    return application.state
