@@ -6,3 +6,25 @@ class EvaluationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "evaluations"
     verbose_name = _("Applications")
+
+    def ready(self) -> None:
+        from cities.audit import register_actions, register_states
+        from evaluations.enums import Action, ApplicationState, CycleKind, CycleStatus, MaterialKind
+
+        register_states(ApplicationState, CycleStatus, CycleKind, MaterialKind)
+        register_actions({f"application.{action.value}": action.label for action in Action})
+        register_actions({
+            "application.create": _("Started application"),
+            "application.update": _("Updated application details"),
+            "application.sections": _("Edited plan or summary"),
+            "application.extend_deadline": _("Extended deadline"),
+            "application.argumentation": _("Recorded expert argumentation"),
+            "application.measurement": _("Recorded objective measurement"),
+            "application.attest": _("Attested a condition"),
+            "application.site_visit": _("Recorded site visit"),
+            "application.criticism": _("Issued public criticism"),
+            "cycle.create": _("Created cycle"),
+            "cycle.open": _("Opened cycle"),
+            "cycle.close": _("Closed cycle"),
+            "cycle.quota": _("Set province quota"),
+        })

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import rules
 
-from cities.rules import is_national_admin, is_officer_of_city, is_province_staff_of_city
+from cities.rules import (
+    is_city_officer,
+    is_national_admin,
+    is_officer_of_city,
+    is_province_staff,
+    is_province_staff_of_city,
+    is_reviewer,
+)
 
 
 @rules.predicate
@@ -22,3 +29,5 @@ rules.add_perm("evaluations.edit_application", is_officer_of_application_city)
 rules.add_perm("evaluations.act_as_province", is_province_staff_of_application)
 rules.add_perm("evaluations.act_as_national", is_national_admin)
 rules.add_perm("evaluations.extend_deadline", is_national_admin)
+rules.add_perm("evaluations.list_applications", is_national_admin | is_province_staff | is_city_officer)
+rules.add_perm("evaluations.list_cycles", is_national_admin | is_province_staff | is_city_officer | is_reviewer)

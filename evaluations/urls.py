@@ -1,3 +1,4 @@
-from evaluations.views import applications, basic_info, cycles, materials
+from evaluations.views import actions, applications, basic_info, cycles, materials
 
-urlpatterns = cycles.urlpatterns + applications.urlpatterns + basic_info.urlpatterns + materials.urlpatterns
+urlpatterns = (cycles.urlpatterns + applications.urlpatterns + actions.urlpatterns + basic_info.urlpatterns
+               + materials.urlpatterns)

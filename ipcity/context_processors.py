@@ -11,6 +11,8 @@ from ipcity.admin_site import ADMIN_SITE_ROLES
 # (url name, label, permission or None for everyone signed in)
 NAV = [
     ("home", _("Home"), None),
+    ("application_list", _("Applications"), "evaluations.list_applications"),
+    ("cycle_list", _("Evaluation cycles"), "evaluations.list_cycles"),
     ("city_list", _("Cities"), "cities.list_cities"),
     ("audit_log", _("Audit log"), "cities.view_audit_log"),
 ]

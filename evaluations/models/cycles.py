@@ -52,6 +52,10 @@ class Cycle(models.Model):
         return self.title
 
     @property
+    def is_draft(self) -> bool:
+        return self.status == CycleStatus.DRAFT
+
+    @property
     def is_open(self) -> bool:
         return self.status == CycleStatus.OPEN
 

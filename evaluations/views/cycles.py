@@ -1,1 +1,130 @@
-urlpatterns: list = []
+"""Cycles: the national administration creates, opens and closes them; everyone sees the open ones."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cities.enums import Role
+from cities.models import City, Province
+from cities.rules import city_ids_of
+from evaluations import eligibility
+from evaluations.enums import CycleStatus
+from evaluations.forms import CycleForm, QuotaForm
+from evaluations.selectors import applications_visible_to, cycles_visible_to
+from evaluations.services import applications as application_services
+from evaluations.services import cycles as cycle_services
+from evaluations.views.common import attempt
+from ipcity.dates import local_today
+from ipcity.pagination import paginate
+
+
+@login_required
+def cycle_list(request):
+    cycles = cycles_visible_to(request.user).annotate(n_applications=Count("applications"))
+    if not request.user.roles:
+        raise PermissionDenied
+    page, querystring = paginate(request, cycles)
+    return render(request, "evaluations/cycle_list.html", {
+        "page": page, "querystring": querystring, "can_manage": request.user.has_perm("evaluations.manage_cycles")})
+
+
+@login_required
+def cycle_create(request):
+    if not request.user.has_perm("evaluations.manage_cycles"):
+        raise PermissionDenied
+    form = CycleForm(request.POST or None, initial={"year": local_today().year})
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = cycle_services.create_cycle(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The cycle was created. Check its quotas and conditions, then open it."))
+            return redirect("cycle_detail", pk=cycle.pk)
+    return render(request, "evaluations/cycle_form.html", {"form": form})
+
+
+@login_required
+def cycle_detail(request, pk: int):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    user = request.user
+    context = {"cycle": cycle, "today": local_today(), "can_manage": user.has_perm("evaluations.manage_cycles"),
+               "checklist": list(cycle.checklist.all()),
+               "quotas": list(cycle.quotas.select_related("province").order_by("province__code"))}
+    if context["can_manage"]:
+        context["quota_form"] = QuotaForm(provinces=Province.objects.all())
+    own = applications_visible_to(user).filter(cycle=cycle)
+    context["own_applications"] = list(own.filter(city_id__in=city_ids_of(user))) if user.has_role(
+        Role.CITY_OFFICER) else []
+    if user.has_role(Role.CITY_OFFICER) and cycle.status == CycleStatus.OPEN:
+        started = {a.city_id for a in context["own_applications"]}
+        candidates = City.objects.filter(pk__in=city_ids_of(user)).exclude(pk__in=started).prefetch_related(
+            "designations")
+        context["startable"] = [(city, eligibility.eligibility_failures(city, cycle, on=local_today()))
+                                for city in candidates]
+    return render(request, "evaluations/cycle_detail.html", context)
+
+
+@login_required
+@require_POST
+def cycle_open(request, pk: int):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    attempt(request, lambda: cycle_services.open_cycle(cycle, by=request.user), _("The cycle is open."))
+    return redirect("cycle_detail", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_close(request, pk: int):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    attempt(request, lambda: cycle_services.close_cycle(cycle, by=request.user), _("The cycle is closed."))
+    return redirect("cycle_detail", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_quota(request, pk: int):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    if not request.user.has_perm("evaluations.manage_cycles"):
+        raise PermissionDenied
+    form = QuotaForm(request.POST, provinces=Province.objects.all())
+    if form.is_valid():
+        attempt(request, lambda: cycle_services.set_quota(cycle, province=form.cleaned_data["province"],
+                                                           quota=form.cleaned_data["quota"], by=request.user),
+                _("The quota was saved."))
+    else:
+        messages.error(request, _("Choose a province and a number."))
+    return redirect("cycle_detail", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def application_start(request, pk: int, code: str):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    city = get_object_or_404(City.objects.filter(pk__in=city_ids_of(request.user)), code=code)
+    try:
+        application = application_services.start_application(cycle, city, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("cycle_detail", pk=cycle.pk)
+    messages.success(request, _("The application was started. Fill in the materials, then submit it."))
+    return redirect("application_detail", pk=application.pk)
+
+
+urlpatterns = [
+    path("cycles/", cycle_list, name="cycle_list"),
+    path("cycles/new/", cycle_create, name="cycle_create"),
+    path("cycles/<int:pk>/", cycle_detail, name="cycle_detail"),
+    path("cycles/<int:pk>/open/", cycle_open, name="cycle_open"),
+    path("cycles/<int:pk>/close/", cycle_close, name="cycle_close"),
+    path("cycles/<int:pk>/quota/", cycle_quota, name="cycle_quota"),
+    path("cycles/<int:pk>/start/<str:code>/", application_start, name="application_start"),
+]

@@ -1,1 +1,87 @@
-urlpatterns: list = []
+"""Materials of an application: the upload form's target and the private, permission-checked download."""
+
+from __future__ import annotations
+
+import logging
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from evaluations.enums import MaterialKind
+from evaluations.materials import get_visible_file_or_404, upload_material
+from evaluations.models import Material
+from evaluations.selectors import applications_visible_to
+
+logger = logging.getLogger(__name__)
+
+
+class MaterialUploadForm(forms.Form):
+    """Input only: who may upload what, and whether the file is acceptable, is the service's decision."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=MaterialKind.choices)
+    title = forms.CharField(label=pgettext_lazy("document", "Title"), max_length=200, required=False)
+    material = forms.ModelChoiceField(label=gettext_lazy("New version of"), queryset=Material.objects.none(),
+                                      required=False)
+    # Empty files reach the service, which explains the refusal in its own words.
+    file = forms.FileField(label=gettext_lazy("File"), allow_empty_file=True)
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["material"].queryset = Material.objects.filter(application=application)
+
+
+@login_required
+@require_POST
+def material_upload(request, pk: int):
+    application = get_object_or_404(applications_visible_to(request.user), pk=pk)
+    form = MaterialUploadForm(request.POST, request.FILES, application=application)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            label = form.fields[name].label if name in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+        return redirect("application_detail", pk=application.pk)
+    data = form.cleaned_data
+    try:
+        material_file = upload_material(application, kind=data["kind"], file=data["file"], title=data["title"],
+                                        material=data["material"], by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("“%(name)s” was saved as version %(version)s of “%(material)s”.") % {
+            "name": material_file.original_name, "version": material_file.version,
+            "material": material_file.material})
+    return redirect("application_detail", pk=application.pk)
+
+
+@login_required
+@require_GET
+def material_download(request, pk: int):
+    material_file = get_visible_file_or_404(request.user, pk)
+    try:
+        handle = material_file.file.open("rb")
+    except FileNotFoundError:
+        logger.error("material file %s is missing from storage (%s)", material_file.pk, material_file.file.name)
+        raise Http404 from None
+    logger.info("material file %s (application %s) downloaded by %s", material_file.pk,
+                material_file.material.application_id, request.user.get_username())
+    response = FileResponse(handle, as_attachment=True, filename=material_file.original_name,
+                            content_type=material_file.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private"
+    return response
+
+
+urlpatterns = [
+    path("applications/<int:pk>/materials/upload/", material_upload, name="material_upload"),
+    path("materials/files/<int:pk>/download/", material_download, name="material_download"),
+]

@@ -1,0 +1,125 @@
+"""Forms of the applications pages. They validate input only; views call the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cities.forms import DateInput
+from evaluations.enums import ApplicationState, CycleKind, VetoGround
+from ipcity.forms import StyledForm
+
+
+class CycleForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Procedure"), choices=CycleKind.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=2008, max_value=2100)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+                            help_text=_("Leave empty for the standard title, e.g. 2026年度示范城市评定."))
+    document_number = forms.CharField(label=_("Document number"), max_length=80, required=False)
+    city_deadline = forms.DateField(label=_("Cities submit to the province by"), widget=DateInput, required=False,
+                                    help_text=_("Leave empty for two weeks before the provinces' deadline."))
+    province_deadline = forms.DateField(label=_("Provinces submit to the national administration by"),
+                                        widget=DateInput, required=False,
+                                        help_text=_("Leave empty for the 2018 notice's date: 31 August for pilot "
+                                                    "and re-review, 15 September for demonstration and strong-city."))
+    measurement_request_deadline = forms.DateField(
+        label=_("Provinces request objective-indicator measurement by"), widget=DateInput, required=False,
+        help_text=_("Demonstration only; leave empty for 15 August."))
+    default_quota = forms.IntegerField(label=_("Recommendations per province"), min_value=1, required=False,
+                                       help_text=_("Leave empty for no limit."))
+
+
+class QuotaForm(StyledForm):
+    province = forms.ModelChoiceField(label=_("Province"), queryset=None)
+    quota = forms.IntegerField(label=_("Recommendations allowed"), min_value=0, required=False,
+                               help_text=_("Leave empty to use the cycle's default."))
+
+    def __init__(self, *args, provinces=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].queryset = provinces
+
+
+class ApplicationDetailsForm(StyledForm):
+    theme = forms.CharField(label=_("Featured theme"), max_length=200, required=False)
+    enforcement_score = forms.DecimalField(label=_("Previous year's patent enforcement performance score"),
+                                           required=False, min_value=0, max_value=100, decimal_places=2)
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RecommendationLetterForm(StyledForm):
+    materials_authentic = forms.BooleanField(
+        label=_("The province has reviewed the materials and finds them authentic, accurate and complete"),
+        required=True)
+    authenticity_conclusion = forms.CharField(label=_("Authenticity review conclusion"),
+                                              widget=forms.Textarea(attrs={"rows": 3}))
+    measured_score = forms.DecimalField(label=_("Measured score"), required=False, min_value=0, max_value=100,
+                                        decimal_places=2)
+    opinion = forms.CharField(label=_("Recommendation opinion"), widget=forms.Textarea(attrs={"rows": 4}))
+    rank = forms.IntegerField(label=_("Rank within the province"), min_value=1)
+    signatory = forms.CharField(label=_("Issued by"), max_length=120)
+    letter_date = forms.DateField(label=_("Date of the letter"), widget=DateInput)
+
+    def __init__(self, *args, score_required: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["measured_score"].required = score_required
+        if not score_required:
+            self.fields["measured_score"].help_text = _("Only for demonstration city applications.")
+
+
+class VetoForm(StyledForm):
+    grounds = forms.MultipleChoiceField(label=_("Grounds"), choices=VetoGround.choices,
+                                        widget=forms.CheckboxSelectMultiple)
+    finding = forms.CharField(label=_("Finding in the city's subsidy policy"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ArgumentationForm(StyledForm):
+    held_on = forms.DateField(label=_("Date"), widget=DateInput)
+    experts = forms.CharField(label=_("Experts"), widget=forms.Textarea(attrs={"rows": 2}))
+    conclusion = forms.CharField(label=_("Conclusion"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MeasurementForm(StyledForm):
+    measured_on = forms.DateField(label=_("Measured on"), widget=DateInput)
+    score = forms.DecimalField(label=_("Measured score"), min_value=0, max_value=100, decimal_places=2)
+    notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class AttestationForm(StyledForm):
+    met = forms.BooleanField(label=_("Condition met"), required=False)
+    evidence = forms.ModelChoiceField(label=_("Evidence"), queryset=None, required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, materials=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = materials
+
+
+class SiteVisitForm(StyledForm):
+    visited_on = forms.DateField(label=_("Date"), widget=DateInput)
+    experts = forms.CharField(label=_("Experts"), widget=forms.Textarea(attrs={"rows": 2}))
+    opinion = forms.CharField(label=_("Expert opinion"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class FraudForm(StyledForm):
+    finding = forms.CharField(label=_("Fraud found"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ExtendDeadlineForm(StyledForm):
+    until = forms.DateField(label=_("New deadline"), widget=DateInput)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplicationFilterForm(StyledForm):
+    q = forms.CharField(label=_("City"), required=False)
+    cycle = forms.ModelChoiceField(label=_("Cycle"), queryset=None, required=False, empty_label=_("All cycles"))
+    kind = forms.ChoiceField(label=_("Procedure"), choices=[("", _("All procedures")), *CycleKind.choices],
+                             required=False)
+    state = forms.ChoiceField(label=_("State"), choices=[("", _("All states")), *ApplicationState.choices],
+                              required=False)
+
+    def __init__(self, *args, cycles=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cycle"].queryset = cycles
