@@ -259,10 +259,23 @@ def _check_unit(row: SheetRow, indicator: Indicator) -> str | None:
     return cell_error(cell.coordinate, message)
 
 
-def read_answers(ws, indicators: list[Indicator]) -> tuple[dict[int, str], list[str]]:
+def _check_years(rows: list[SheetRow], year: int) -> list[str]:
+    """Each header row's 年度数据 must name the year being filled (last year's file is a common mix-up)."""
+    errors = []
+    for row in rows:
+        if _norm(row.claimed) == "序号":
+            cell = row.cells[VALUE_COLUMN - 1]
+            if str(year) not in _norm(cell.value):
+                errors.append(cell_error(cell.coordinate, _("the data column should be for %(year)s, found “%(value)s”")
+                                         % {"year": year, "value": _shown(cell.value)}))
+    return errors
+
+
+def read_answers(ws, indicators: list[Indicator], year: int) -> tuple[dict[int, str], list[str]]:
     """What the sheet says for each indicator (pk -> text), and every error, in table order."""
-    found, located = locate_rows(sheet_rows(ws), indicators)
-    answers, errors = {}, []
+    rows = sheet_rows(ws)
+    found, located = locate_rows(rows, indicators)
+    answers, errors = {}, _check_years(rows, year)
     for indicator in indicators:
         if indicator.pk in located:
             errors.append(located[indicator.pk])
@@ -295,7 +308,7 @@ def import_basic_info(file, *, city, year: int, template: IndicatorTemplate, by)
     if problem:
         return ImportResult(errors=[problem])
     indicators = list(template.indicators.all())
-    answers, errors = read_answers(ws, indicators)
+    answers, errors = read_answers(ws, indicators, year)
     if errors:
         return ImportResult(errors=errors)
     try:

@@ -59,8 +59,10 @@ class BasicInfoForm(StyledForm):
         for indicator in indicators:
             if indicator.answer_type == AnswerType.NUMBER:
                 widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+            elif indicator.sub_item:  # 隶属关系, 行政级别: a few words
+                widget = forms.TextInput()
             else:
-                attrs = {"rows": 2 if indicator.sub_item else 5, "data-char-counter": ""}
+                attrs = {"rows": 5, "data-char-counter": ""}
                 if indicator.max_chars:
                     attrs["data-max-chars"] = indicator.max_chars
                 widget = forms.Textarea(attrs=attrs)

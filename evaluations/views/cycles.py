@@ -27,7 +27,7 @@ from ipcity.pagination import paginate
 
 @login_required
 def cycle_list(request):
-    cycles = cycles_visible_to(request.user).annotate(n_applications=Count("applications"))
+    cycles = cycles_visible_to(request.user).annotate(n_applications=Count("applications")).order_by("-year", "kind")
     if not request.user.roles:
         raise PermissionDenied
     page, querystring = paginate(request, cycles)

@@ -68,13 +68,16 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
     # Pilot titles whose term has ended are expired; demonstration titles keep their status.
     yangjiang = Designation.objects.get(city__code="441700", tier=Tier.PILOT)
     assert (yangjiang.status, yangjiang.ended_on) == (DesignationStatus.EXPIRED, yangjiang.term_end)
-    assert Designation.objects.get(city__code="120111").status == DesignationStatus.ACTIVE
+    # 西青区 is put in rectification by the applications demo, so its re-review is due this year.
+    xiqing = Designation.objects.get(city__code="120111")
+    assert (xiqing.status, xiqing.rectification_deadline) == (DesignationStatus.RECTIFYING, dt.date(2026, 12, 31))
 
     # Ended: the pilot terms of 阳江 and 北京市延庆区 and the six strong-city terms of 2022-07..2025-06.
     assert Designation.objects.filter(status=DesignationStatus.EXPIRED).count() == 8
     assert [line.rstrip() for line in out.getvalue().splitlines()] == [
         "cities: places created: 448, places updated: 0, designations created: 73, designations expired: 8, "
         "accounts created: 18",
+        "evaluations: cycles created: 4, applications: 4",
         "",
         "username    role                                        place",
         "cnipa       National administrator (CNIPA)              国家知识产权局",

@@ -65,7 +65,8 @@ def test_officer_sees_the_editable_table(english, template, application, fushun_
             f'class="form-control" id="id_{eleven}">') in html
     assert f'<div class="form-text" id="id_{eleven}-count" aria-live="polite"><span data-count>0</span> / 500 ' \
            f'characters</div>' in html
-    assert ">\n正处级</textarea>" in html
+    level = field(template, 14, "行政级别")
+    assert f'<input type="text" name="{level}" value="正处级" class="form-control" id="id_{level}">' in html
     assert '<script src="/static/evaluations/basic_info.js" defer></script>' in html
     assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", html) == []
     assert " style=" not in html

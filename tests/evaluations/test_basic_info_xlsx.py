@@ -126,6 +126,8 @@ SHEET_CASES = {
     "text answer too long": (lambda ws: ws.__setitem__("D24", "定" * 501),
                              ["D24: should be at most 500 characters, got 501"]),
     "negative number": (lambda ws: ws.__setitem__("D14", -5), ["D14: should not be negative, got “-5”"]),
+    "last year's file": (lambda ws: ws.__setitem__("D29", "2019年度数据"),
+                         ["D29: the data column should be for 2020, found “2019年度数据”"]),
     "value in another unit": (lambda ws: ws.__setitem__("D39", "0.3亿元"),
                               ["D39: unit should be 万元, got “0.3亿元”"]),
 }

@@ -1,0 +1,61 @@
+"""The province inbox and the national lists make as many queries for 20 rows as for 1."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from cities.enums import Role
+from evaluations.enums import ApplicationState, CycleKind
+from evaluations.models import Application
+from evaluations.services import cycles as cycle_services
+from tests.factories import CityFactory, user_with_role
+from tests.utils import queries_for
+
+
+def _applications(cycle, province, start, n, state=ApplicationState.SUBMITTED):
+    for i in range(n):
+        city = CityFactory(code=f"21{start + i:04d}", province=province)
+        Application.objects.create(cycle=cycle, city=city, state=state,
+                                   round=0 if state == ApplicationState.DRAFT else 1)
+
+
+@pytest.mark.parametrize("who", ["province", "national"])
+def test_application_lists_query_count_is_flat(client, national_admin, liaoning, template, who):
+    cycle = cycle_services.create_cycle(kind=CycleKind.PILOT, year=2026, by=national_admin)
+    user = national_admin if who == "national" else user_with_role(Role.PROVINCE_STAFF, username="inbox",
+                                                                   province=liaoning)
+    client.force_login(user)
+    _applications(cycle, liaoning, 100, 1)
+    one, response = queries_for(client, reverse("application_list"))
+    assert len(response.context["rows"]) == 1
+    _applications(cycle, liaoning, 200, 19)
+    twenty, response = queries_for(client, reverse("application_list"))
+    assert len(response.context["rows"]) == 20
+    assert one == twenty
+
+
+def test_cycle_list_query_count_is_flat(client, national_admin, template):
+    client.force_login(national_admin)
+    cycle_services.create_cycle(kind=CycleKind.PILOT, year=2000, by=national_admin)
+    one, response = queries_for(client, reverse("cycle_list"))
+    for year in range(2001, 2006):
+        for kind in CycleKind:
+            if len(response.context["page"].object_list) + (year - 2001) * 4 + list(CycleKind).index(kind) < 20:
+                cycle_services.create_cycle(kind=kind, year=year, by=national_admin)
+    twenty, response = queries_for(client, reverse("cycle_list"))
+    assert len(response.context["page"].object_list) == 20
+    assert one == twenty
+
+
+def test_province_inbox_shows_only_its_submitted_applications(client, national_admin, liaoning, guangdong, template):
+    cycle = cycle_services.create_cycle(kind=CycleKind.PILOT, year=2026, by=national_admin)
+    _applications(cycle, liaoning, 300, 2)
+    _applications(cycle, liaoning, 310, 1, state=ApplicationState.DRAFT)
+    _applications(cycle, guangdong, 320, 1)
+    staff = user_with_role(Role.PROVINCE_STAFF, username="inbox2", province=liaoning)
+    client.force_login(staff)
+    rows = client.get(reverse("application_list")).context["rows"]
+    # Two submitted applications of 辽宁; neither the never-submitted draft nor 广东's.
+    assert sorted(r["application"].state for r in rows) == ["submitted", "submitted"]
+    assert {r["application"].city.province.code for r in rows} == {"210000"}
