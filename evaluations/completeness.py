@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from evaluations.basic_info import table_problems
+from evaluations.basic_info import current_template, table_problems
 from evaluations.enums import FORMAL_MATERIALS, CycleKind, MaterialKind, NarrativeDocument
 from evaluations.models import Application
 
@@ -29,7 +29,8 @@ def missing_for_submit(application: Application) -> list[str]:
     for kind in cycle.required_materials:
         label = MaterialKind(kind).label
         if kind == MaterialKind.BASIC_INFO_TABLE:
-            problems = table_problems(application.city, cycle.data_year, cycle.basic_info_template)
+            problems = table_problems(application.city, cycle.data_year,
+                                      cycle.basic_info_template or current_template())
             if problems:
                 missing.append(_("Basic-information table: %(problems)s") % {"problems": "；".join(problems[:5])}
                                + ("……" if len(problems) > 5 else ""))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from evaluations.basic_info import current_template
 from evaluations.models import Application, IndicatorValue, Snapshot
 
 
 def snapshot_data(application: Application) -> dict:
     cycle = application.cycle
     values = {}
-    if cycle.basic_info_template_id:
+    template = cycle.basic_info_template or current_template()
+    if template is not None:
         for value in IndicatorValue.objects.filter(
-            city=application.city, year=cycle.data_year, indicator__template_id=cycle.basic_info_template_id
+            city=application.city, year=cycle.data_year, indicator__template=template
         ).select_related("indicator"):
             key = f"{value.indicator.number}" + (f"-{value.indicator.sub_item}" if value.indicator.sub_item else "")
             values[key] = {"label": str(value.indicator), "number": None if value.number is None else str(value.number),

@@ -21,6 +21,7 @@ from cities.selectors import cities_visible_to
 from evaluations.basic_info import (
     current_template,
     ensure_editable,
+    may_edit_city_table,
     save_indicator_values,
     value_problem,
     values_by_indicator,
@@ -242,6 +243,9 @@ def application_basic_info_import(request, pk: int):
 @login_required
 def city_basic_info_xlsx(request, code: str, year: int):
     city = get_object_or_404(cities_visible_to(request.user), code=code)
+    # A city's table is its own until it submits: province staff read it through the submitted application.
+    if not (request.user.has_perm("evaluations.act_as_national") or may_edit_city_table(request.user, city)):
+        raise Http404
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Http404
     # The version the city's values of that year were entered in, else the current one.

@@ -184,8 +184,9 @@ def test_officer_cannot_change_a_submitted_application(english, template, submit
     assert table_snapshot() == before
 
 
-def test_city_export_for_anyone_who_sees_the_city(english, template, yangjiang_city, fushun_city, national_admin,
-                                                 guangdong_staff, fushun_officer):
+def test_city_export_for_national_staff_and_the_citys_officers(english, template, yangjiang_city, fushun_city,
+                                                              national_admin, guangdong_staff, fushun_officer,
+                                                              yangjiang_officer):
     store(yangjiang_city, template, {(4, ""): Decimal("1350.2"), (8, ""): Decimal("9000")}, year=2019)
     url = reverse("city_basic_info_xlsx", args=[yangjiang_city.code, 2019])
     english.force_login(national_admin)
@@ -197,8 +198,11 @@ def test_city_export_for_anyone_who_sees_the_city(english, template, yangjiang_c
     assert response["Content-Disposition"].startswith('attachment; filename="basic-info-441700-2019.xlsx"')
     assert english.get(reverse("city_basic_info_xlsx", args=[yangjiang_city.code, 1999])).status_code == 404
 
-    english.force_login(guangdong_staff)
+    english.force_login(yangjiang_officer)
     assert english.get(url).status_code == 200
+    # Province staff read a city's table through its submitted application, not before.
+    english.force_login(guangdong_staff)
+    assert english.get(url).status_code == 404
     assert english.get(reverse("city_basic_info_xlsx", args=[fushun_city.code, 2019])).status_code == 404
     english.force_login(fushun_officer)
     assert english.get(url).status_code == 404
