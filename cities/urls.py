@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cities.views import accounts, audit, home, places
+from cities.views import accounts, audit, home, inbox, places
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -15,4 +15,7 @@ urlpatterns = [
     path("cities/<str:code>/designations/grant/", places.designation_grant, name="designation_grant"),
     path("designations/<int:pk>/<str:action>/", places.designation_action, name="designation_action"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:pk>/open/", inbox.notification_open, name="notification_open"),
+    path("inbox/read-all/", inbox.notifications_read_all, name="notifications_read_all"),
 ]

@@ -9,6 +9,10 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from cities.audit import register_actions, register_states
+        from evaluations.panels import waiting_applications
+        from ipcity.home import register_home_panel
+
+        register_home_panel(waiting_applications)
         from evaluations.enums import Action, ApplicationState, CycleKind, CycleStatus, MaterialKind
 
         register_states(ApplicationState, CycleStatus, CycleKind, MaterialKind)

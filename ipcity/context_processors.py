@@ -6,6 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cities.notifications import unread_count
 from ipcity.admin_site import ADMIN_SITE_ROLES
 
 # (url name, label, permission or None for everyone signed in)
@@ -29,4 +30,5 @@ def navigation(request) -> dict:
                 items.append({"url": url, "label": label, "active": active})
         if user.roles & ADMIN_SITE_ROLES:
             items.append({"url": reverse("admin:index"), "label": _("Administration"), "active": False})
-    return {"SITE_TITLE": settings.SITE_TITLE, "nav_items": items}
+    unread = unread_count(user) if user is not None and user.is_authenticated else 0
+    return {"SITE_TITLE": settings.SITE_TITLE, "nav_items": items, "unread_notifications": unread}

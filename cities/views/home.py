@@ -8,6 +8,7 @@ from django.shortcuts import render
 from cities import selectors
 from cities.enums import DesignationStatus, Role, Tier
 from cities.views.places import city_list_context
+from ipcity.home import home_panels
 
 
 @login_required
@@ -32,6 +33,7 @@ def home(request):
         ]
     if Role.PROVINCE_STAFF in roles:
         context["own_provinces"] = sorted({m.province for m in user.active_memberships if m.role == Role.PROVINCE_STAFF}, key=lambda p: p.code)
+    context["panels"] = home_panels(request)
     if Role.AUDIT_ADMIN in roles:
         context["recent_audit"] = list(selectors.audit_entries_visible_to(user)[:10])
     return render(request, "cities/home.html", context)
