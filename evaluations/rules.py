@@ -31,3 +31,10 @@ rules.add_perm("evaluations.act_as_national", is_national_admin)
 rules.add_perm("evaluations.extend_deadline", is_national_admin)
 rules.add_perm("evaluations.list_applications", is_national_admin | is_province_staff | is_city_officer)
 rules.add_perm("evaluations.list_cycles", is_national_admin | is_province_staff | is_city_officer | is_reviewer)
+
+# The admin shows these records to national staff, read-only.
+rules.add_perm("evaluations", is_national_admin)
+for _model in ("cycle", "application", "indicator", "indicatorvalue", "materialfile", "indicatortemplate",
+               "checklistitem", "provincequota", "material", "narrativesection", "attestation", "snapshot",
+               "argumentation", "measurement", "veto", "recommendationletter", "sitevisit", "fraudfinding", "criticism"):
+    rules.add_perm(f"evaluations.view_{_model}", is_national_admin)

@@ -1,0 +1,122 @@
+"""Deadline extensions, disqualification for fraud, the diff between rounds, and eligibility messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from cities import services as city_services
+from cities.enums import DesignationStatus, Tier
+from evaluations import eligibility
+from evaluations.enums import Action, ApplicationState, CriticismTarget, CycleKind
+from evaluations.models import Criticism, IndicatorValue
+from evaluations.services import applications as application_services
+from evaluations.services import national
+from evaluations.workflow import TransitionRefused, transition
+from tests.evaluations.conftest import application_in, grant
+from tests.factories import CityFactory
+
+S = ApplicationState
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def test_extended_deadline_lets_one_late_city_submit(world, time_machine):
+    application = application_in(world, CycleKind.PILOT, S.DRAFT)
+    deadline = application.cycle.city_deadline
+    time_machine.move_to(dt.datetime.combine(deadline + dt.timedelta(days=2), dt.time(9), tzinfo=SHANGHAI), tick=False)
+    with pytest.raises(TransitionRefused):
+        transition(application, Action.SUBMIT, by=world["officers"][CycleKind.PILOT])
+    with pytest.raises(ValidationError):
+        application_services.extend_deadline(application, until=deadline + dt.timedelta(days=5), reason=" ",
+                                             by=world["national"])
+    application_services.extend_deadline(application, until=deadline + dt.timedelta(days=5),
+                                         reason="市政府换届，申报函延迟签发", by=world["national"])
+    transition(application, Action.SUBMIT, by=world["officers"][CycleKind.PILOT])
+    application.refresh_from_db()
+    assert (application.state, application.city_deadline_extension) == (S.SUBMITTED, deadline + dt.timedelta(days=5))
+
+
+def test_disqualification_revokes_the_title_and_criticises_both_bureaus(world, review_done_guard):
+    application = application_in(world, CycleKind.PILOT, S.UNDER_REVIEW)
+    transition(application, Action.APPROVE, by=world["national"])
+    title = city_services.grant_designation(application.city, tier=Tier.PILOT, term_start=dt.date(2026, 7, 1),
+                                            by=world["national"])
+    application.resulting_designation = title
+    application.save(update_fields=["resulting_designation"])
+    national.disqualify_application(application, finding="伪造专利质押融资合同", by=world["national"])
+    application.refresh_from_db()
+    title.refresh_from_db()
+    assert (application.state, title.status) == (S.DISQUALIFIED, DesignationStatus.REVOKED)
+    criticisms = list(Criticism.objects.order_by("id").values_list("target", "city__full_name", "province__name"))
+    assert criticisms == [(CriticismTarget.CITY_BUREAU, "本溪市", "辽宁省"), (CriticismTarget.PROVINCE_BUREAU, None, "辽宁省")]
+
+
+@pytest.fixture
+def review_done_guard(monkeypatch):
+    from evaluations import workflow
+
+    monkeypatch.setattr(workflow, "DECISION_GUARDS", [lambda application: []])
+
+
+def test_changes_between_rounds_are_shown(client, world):
+    application = application_in(world, CycleKind.PILOT, S.DRAFT)
+    officer = world["officers"][CycleKind.PILOT]
+    transition(application, Action.SUBMIT, by=officer)
+    transition(application, Action.RETURN, by=world["staff"], reason="GDP数据有误")
+    IndicatorValue.objects.filter(city=application.city, indicator__number=4).update(number=Decimal("1350.5"))
+    transition(application, Action.SUBMIT, by=officer)
+    client.force_login(world["staff"])
+    page = client.get(reverse("application_diff", args=[application.pk]))
+    assert page.status_code == 200
+    assert [(r["what"], r["before"], r["after"]) for r in page.context["rows"]] == [
+        ("4. GDP总量", "40.0000", "1350.5000")]
+
+
+def test_banned_city_is_told_until_when(world, national_admin):
+    city = CityFactory(code="210600", province=world["cities"][CycleKind.PILOT].province, name="丹东市",
+                       full_name="丹东市")
+    title = grant(city, Tier.DEMONSTRATION, dt.date(2019, 1, 1), national_admin)
+    city_services.revoke_designation(title, reason="再次复核未通过", ban_years=2, on=dt.date(2025, 9, 1),
+                                     by=national_admin)
+    grant(city, Tier.DEMO_CULTIVATION, dt.date(2024, 1, 1), national_admin)
+    cycle = world["cycles"][CycleKind.DEMONSTRATION]
+    with translation.override("en"):
+        failures = eligibility.eligibility_failures(city, cycle, on=dt.date(2026, 6, 1))
+    assert [(f.rule, f.message) for f in failures] == [
+        ("not_banned", "丹东市 lost its demonstration title and may not apply before 2027-09-01.")]
+
+
+def test_cultivation_shorter_than_a_year_is_not_eligible(world, national_admin):
+    city = CityFactory(code="210700", province=world["cities"][CycleKind.PILOT].province, name="锦州市",
+                       full_name="锦州市")
+    grant(city, Tier.DEMO_CULTIVATION, dt.date(2026, 1, 1), national_admin)
+    cycle = world["cycles"][CycleKind.DEMONSTRATION]
+    failures = eligibility.eligibility_failures(city, cycle, on=dt.date(2026, 6, 1))
+    assert [f.rule for f in failures] == ["demonstration_cultivated_one_year"]
+
+
+def test_strong_city_below_80_enforcement_points_cannot_be_recommended(world):
+    application = application_in(world, CycleKind.STRONG_CITY, S.SUBMITTED)
+    application.enforcement_score = Decimal("79.5")
+    application.save(update_fields=["enforcement_score"])
+    with translation.override("en"), pytest.raises(TransitionRefused) as err:
+        transition(application, Action.RECOMMEND, by=world["staff"])
+    assert err.value.messages == [
+        "The previous year's patent enforcement performance score must be at least 80; recorded: 79.50."
+        "（2018 notice, part 4 (1) 2）"]
+
+
+def test_city_level_outside_the_pilot_rule_is_refused(world):
+    from cities.enums import CityLevel
+
+    county = CityFactory(code="210881", province=world["cities"][CycleKind.PILOT].province, name="盖州市",
+                         full_name="盖州市", level=CityLevel.COUNTY_LEVEL)
+    with translation.override("en"):
+        failures = eligibility.eligibility_failures(county, world["cycles"][CycleKind.PILOT], on=dt.date(2026, 6, 1))
+    assert [f.rule for f in failures] == ["pilot_city_level"]
+    assert "盖州市 is a County-level city" in failures[0].message
