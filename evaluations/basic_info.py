@@ -21,6 +21,7 @@ from evaluations.enums import EDITABLE_STATES, AnswerType
 from evaluations.models import Indicator, IndicatorTemplate, IndicatorValue
 
 audit.register_actions({
+    "basic_info.proof": gettext_lazy("Linked proof to the table"),
     "basic_info.save": gettext_lazy("Saved basic-information table"),
     "basic_info.import": gettext_lazy("Imported basic-information table"),
 })
@@ -54,7 +55,7 @@ def current_template() -> IndicatorTemplate | None:
 
 
 def values_by_indicator(city, year: int, template: IndicatorTemplate) -> dict[int, IndicatorValue]:
-    rows = IndicatorValue.objects.filter(city=city, year=year, indicator__template=template)
+    rows = IndicatorValue.objects.filter(city=city, year=year, indicator__template=template).prefetch_related("proofs")
     return {value.indicator_id: value for value in rows}
 
 
@@ -260,3 +261,31 @@ def save_indicator_values(city, year: int, template: IndicatorTemplate, values: 
                 "year": year, "changed": sorted({indicator.number for indicator in changed}), "source": source})
     saved = [*existing.values(), *created]
     return sorted(saved, key=lambda value: indicators[value.indicator_id].position)
+
+
+# --- Proof documents -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def link_proof(application, *, material, indicator_ids: list[int], by) -> int:
+    """Link a proof document of ``application`` to the rows of the table it supports (replacing its links)."""
+    from evaluations.enums import MaterialKind
+
+    require_table_editor(by, application.city)
+    ensure_editable(application)
+    if material.application_id != application.pk or material.kind != MaterialKind.PROOF:
+        raise ValidationError(_("Only a proof document of this application can be linked to the table."))
+    cycle = application.cycle
+    template = cycle.basic_info_template or current_template()
+    values = list(IndicatorValue.objects.filter(city=application.city, year=cycle.data_year,
+                                                indicator__template=template, indicator_id__in=indicator_ids)
+                  .select_related("indicator"))
+    found = {value.indicator_id for value in values if not value.is_empty}
+    missing = Indicator.objects.filter(template=template, pk__in=set(indicator_ids) - found)
+    if missing:
+        raise ValidationError([_("row %(number)s %(label)s has no value yet: fill it in before linking proof")
+                               % {"number": i.number, "label": i.label} for i in missing])
+    material.indicator_values.set(values)
+    audit.record(actor=by, action="basic_info.proof", obj=application, city=application.city,
+                 data={"material": material.pk, "rows": sorted({v.indicator.number for v in values})})
+    return len(values)

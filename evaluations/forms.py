@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cities.forms import DateInput
 from evaluations.enums import ApplicationState, CycleKind, VetoGround
@@ -13,7 +14,7 @@ from ipcity.forms import StyledForm
 class CycleForm(StyledForm):
     kind = forms.ChoiceField(label=_("Procedure"), choices=CycleKind.choices)
     year = forms.IntegerField(label=_("Year"), min_value=2008, max_value=2100)
-    title = forms.CharField(label=_("Title"), max_length=200, required=False,
+    title = forms.CharField(label=pgettext_lazy("document", "Title"), max_length=200, required=False,
                             help_text=_("Leave empty for the standard title, e.g. 2026年度示范城市评定."))
     document_number = forms.CharField(label=_("Document number"), max_length=80, required=False)
     city_deadline = forms.DateField(label=_("Cities submit to the province by"), widget=DateInput, required=False,

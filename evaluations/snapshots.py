@@ -13,10 +13,10 @@ def snapshot_data(application: Application) -> dict:
     if template is not None:
         for value in IndicatorValue.objects.filter(
             city=application.city, year=cycle.data_year, indicator__template=template
-        ).select_related("indicator"):
+        ).select_related("indicator").prefetch_related("proofs"):
             key = f"{value.indicator.number}" + (f"-{value.indicator.sub_item}" if value.indicator.sub_item else "")
             values[key] = {"label": str(value.indicator), "number": None if value.number is None else str(value.number),
-                           "text": value.text}
+                           "text": value.text, "proofs": sorted(p.pk for p in value.proofs.all())}
     materials = []
     for material in application.materials.prefetch_related("files").order_by("kind", "id"):
         files = sorted(material.files.all(), key=lambda f: -f.version)
@@ -53,6 +53,8 @@ def diff_snapshots(old: dict, new: dict) -> list[dict]:
         if before != after:
             label = (after or before)["label"]
             render = lambda v: None if v is None else (v["number"] if v["number"] is not None else v["text"])  # noqa: E731
+            if render(before) == render(after):
+                continue  # only the linked proof changed; the materials rows show documents
             rows.append({"what": label, "before": render(before), "after": render(after)})
     old_files = {(m["kind"], m["title"]): m for m in old.get("materials", [])}
     new_files = {(m["kind"], m["title"]): m for m in new.get("materials", [])}

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from cities.rules import city_ids_of
 from cities.selectors import cities_visible_to
 from evaluations.basic_info import (
+    link_proof,
     current_template,
     ensure_editable,
     may_edit_city_table,
@@ -26,7 +27,7 @@ from evaluations.basic_info import (
     value_problem,
     values_by_indicator,
 )
-from evaluations.enums import AnswerType
+from evaluations.enums import AnswerType, MaterialKind
 from evaluations.exports.basic_info_xlsx import basic_info_workbook, cell_number
 from evaluations.imports import import_basic_info
 from evaluations.models import Application, Indicator, IndicatorTemplate, IndicatorValue
@@ -138,8 +139,12 @@ def render_table(request, application: Application, *, form: BasicInfoForm | Non
                         in_group=in_group))
     problems = [problem for indicator in indicators
                 if (problem := value_problem(indicator, values.get(indicator.pk))) is not None]
+    proofs = list(application.materials.filter(kind=MaterialKind.PROOF).prefetch_related("indicator_values"))
+    linkable = [(row.indicator, row.shown) for _section, rows in sections for row in rows if row.shown]
     return render(request, "evaluations/application_basic_info.html", {
         "application": application, "year": year, "template": template, "sections": sections,
+        "proofs": [(proof, {v.indicator_id for v in proof.indicator_values.all()}) for proof in proofs],
+        "linkable": linkable,
         "form": form, "can_edit": can_edit, "problems": problems,
         "import_form": import_form or (ImportForm() if can_edit else None), "import_errors": list(import_errors),
     }, status=status)
@@ -257,7 +262,29 @@ def city_basic_info_xlsx(request, code: str, year: int):
     return xlsx_response(content, city=city, year=year)
 
 
+@login_required
+@require_http_methods(["POST"])
+def application_basic_info_proof(request, pk: int, material_pk: int):
+    application = visible_application(request, pk)
+    refused = refuse_changes(request, application)
+    if refused:
+        return refused
+    material = get_object_or_404(application.materials, pk=material_pk)
+    try:
+        rows = [int(value) for value in request.POST.getlist("indicators")]
+        count = link_proof(application, material=material, indicator_ids=rows, by=request.user)
+    except (ValueError, ValidationError) as exc:
+        for message in getattr(exc, "messages", [str(exc)]):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("“%(proof)s” now supports %(count)s rows of the table.")
+                         % {"proof": material, "count": count})
+    return redirect("application_basic_info", pk=application.pk)
+
+
 urlpatterns = [
+    path("applications/<int:pk>/basic-info/proof/<int:material_pk>/", application_basic_info_proof,
+         name="application_basic_info_proof"),
     path("applications/<int:pk>/basic-info/", application_basic_info, name="application_basic_info"),
     path("applications/<int:pk>/basic-info.xlsx", application_basic_info_xlsx, name="application_basic_info_xlsx"),
     path("applications/<int:pk>/basic-info/import/", application_basic_info_import,

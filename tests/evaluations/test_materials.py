@@ -360,7 +360,8 @@ def test_wrong_person_is_refused(application, request, media, persona, kind):
     with translation.override("en"), pytest.raises(PermissionDenied) as error:
         m.upload_material(application, kind=kind, title="x", file=upload("a.pdf", PDF_BYTES),
                           by=request.getfixturevalue(persona))
-    assert str(error.value) == f"You may not upload “{kind.label}” for this application."
+    with translation.override("en"):
+        assert str(error.value) == f"You may not upload “{kind.label}” for this application."
     assert (Material.objects.count(), stored_files(media)) == (0, [])
 
 

@@ -120,3 +120,24 @@ def test_city_level_outside_the_pilot_rule_is_refused(world):
         failures = eligibility.eligibility_failures(county, world["cycles"][CycleKind.PILOT], on=dt.date(2026, 6, 1))
     assert [f.rule for f in failures] == ["pilot_city_level"]
     assert "盖州市 is a County-level city" in failures[0].message
+
+
+def test_proof_documents_link_to_rows_of_the_table(client, world):
+    from evaluations.enums import MaterialKind
+    from evaluations.models import Material
+    from tests.evaluations.conftest import add_material
+
+    application = application_in(world, CycleKind.PILOT, S.DRAFT)
+    officer = world["officers"][CycleKind.PILOT]
+    proof = add_material(application, MaterialKind.PROOF, title="2025年专利质押融资合同汇编", by=officer)
+    rows = {v.indicator.number: v.indicator_id for v in IndicatorValue.objects.filter(city=application.city)
+            .select_related("indicator") if v.indicator.number in (19, 20)}
+    client.force_login(officer)
+    response = client.post(reverse("application_basic_info_proof", args=[application.pk, proof.pk]),
+                           {"indicators": [rows[19], rows[20]]})
+    assert response.status_code == 302
+    assert sorted(v.indicator.number for v in Material.objects.get(pk=proof.pk).indicator_values.all()) == [19, 20]
+    transition(application, Action.SUBMIT, by=officer)
+    snapshot = application.snapshots.get()
+    assert (snapshot.data["values"]["19"]["proofs"], snapshot.data["values"]["20"]["proofs"]) == ([proof.pk],
+                                                                                                  [proof.pk])
