@@ -31,4 +31,5 @@ class EvaluationsConfig(AppConfig):
             "cycle.open": _("Opened cycle"),
             "cycle.close": _("Closed cycle"),
             "cycle.quota": _("Set province quota"),
+            "cycle.checklist": _("Changed eligibility conditions"),
         })

@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cities.forms import DateInput
-from evaluations.enums import ApplicationState, CycleKind, VetoGround
+from evaluations.enums import (
+    NATIONAL_MATERIAL_KINDS,
+    PROVINCE_MATERIAL_KINDS,
+    ApplicationState,
+    CycleKind,
+    MaterialKind,
+    VetoGround,
+)
 from ipcity.forms import StyledForm
 
 
@@ -28,6 +35,16 @@ class CycleForm(StyledForm):
         help_text=_("Demonstration only; leave empty for 15 August."))
     default_quota = forms.IntegerField(label=_("Recommendations per province"), min_value=1, required=False,
                                        help_text=_("Leave empty for no limit."))
+    required_materials = forms.MultipleChoiceField(
+        label=_("Materials cities must provide"), required=False, widget=forms.CheckboxSelectMultiple,
+        choices=[(k.value, k.label) for k in MaterialKind if k not in PROVINCE_MATERIAL_KINDS | NATIONAL_MATERIAL_KINDS],
+        help_text=_("Leave all unticked for the 2018 notice's list for the procedure."))
+
+
+class ChecklistItemForm(StyledForm):
+    text = forms.CharField(label=_("Condition"), widget=forms.Textarea(attrs={"rows": 2}))
+    source = forms.CharField(label=_("Source"), max_length=120, required=False)
+    evidence_required = forms.BooleanField(label=_("Evidence required"), required=False, initial=True)
 
 
 class QuotaForm(StyledForm):

@@ -112,6 +112,31 @@ def set_quota(cycle: Cycle, *, province: Province, quota: int | None, by) -> Non
     audit.record(actor=by, action="cycle.quota", obj=cycle, data={"province": province.code, "quota": quota})
 
 
+@transaction.atomic
+def add_checklist_item(cycle: Cycle, *, text: str, source: str = "", evidence_required: bool = True,
+                       by) -> ChecklistItem:
+    """A condition the province attests for each application (e.g. one of 《办法》第五条's)."""
+    require(by, "evaluations.manage_cycles")
+    if cycle.status == CycleStatus.CLOSED:
+        raise ValidationError(_("A closed cycle cannot be changed."))
+    if not text.strip():
+        raise ValidationError(_("The condition's text is required."))
+    position = (cycle.checklist.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    item = ChecklistItem.objects.create(cycle=cycle, position=position, code=f"item_{position}", text=text.strip(),
+                                        source=source.strip(), evidence_required=evidence_required)
+    audit.record(actor=by, action="cycle.checklist", obj=cycle, data={"added": item.code, "text": item.text})
+    return item
+
+
+@transaction.atomic
+def remove_checklist_item(item: ChecklistItem, *, by) -> None:
+    require(by, "evaluations.manage_cycles")
+    if item.cycle.status != CycleStatus.DRAFT:
+        raise ValidationError(_("Conditions can be removed only before the cycle opens."))
+    audit.record(actor=by, action="cycle.checklist", obj=item.cycle, data={"removed": item.code, "text": item.text})
+    item.delete()
+
+
 def re_review_candidates(cycle: Cycle) -> list[tuple[City, object]]:
     """Demonstration cities whose term ends in the cycle year, or whose rectification deadline falls in it."""
     cities = City.objects.filter(designations__tier="demonstration").distinct().prefetch_related("designations")

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from evaluations import workflow
@@ -106,44 +107,48 @@ def recommend(request, pk: int):
     return render(request, "evaluations/recommendation_form.html", {"application": application, "form": form})
 
 
-@login_required
-@require_POST
-def veto(request, pk: int):
-    application = visible_application(request, pk)
-    form = VetoForm(request.POST)
-    if form.is_valid():
-        attempt(request, lambda: province.veto_application(application, grounds=form.cleaned_data["grounds"],
-                                                           finding=form.cleaned_data["finding"], by=request.user),
-                _("The one-vote veto was applied."))
-    else:
-        messages.error(request, _("Choose at least one veto ground and describe the finding."))
-    return redirect("application_detail", pk=application.pk)
+def form_action(*, form_class, service, success, invalid, scope):
+    """A POST view: validate ``form_class``, call ``service(application, by=user, **data)``, then show the
+    application again with the outcome. ``scope`` finds the application the user may act on (404/403)."""
+
+    @login_required
+    @require_POST
+    def view(request, pk: int):
+        application = scope(request, pk)
+        form = form_class(request.POST)
+        if form.is_valid():
+            attempt(request, lambda: service(application, by=request.user, **form.cleaned_data), success)
+        else:
+            messages.error(request, invalid)
+        return redirect("application_detail", pk=application.pk)
+
+    return view
 
 
-@login_required
-@require_POST
-def argumentation(request, pk: int):
-    application = _province_application(request, pk)
-    form = ArgumentationForm(request.POST)
-    if form.is_valid():
-        attempt(request, lambda: province.record_argumentation(application, by=request.user, **form.cleaned_data),
-                _("The expert argumentation was recorded."))
-    else:
-        messages.error(request, _("Give the date, the experts and the conclusion."))
-    return redirect("application_detail", pk=application.pk)
-
-
-@login_required
-@require_POST
-def measurement(request, pk: int):
-    application = _province_application(request, pk)
-    form = MeasurementForm(request.POST)
-    if form.is_valid():
-        attempt(request, lambda: province.record_measurement(application, by=request.user, **form.cleaned_data),
-                _("The objective measurement was recorded."))
-    else:
-        messages.error(request, _("Give the date and a score between 0 and 100."))
-    return redirect("application_detail", pk=application.pk)
+veto = form_action(
+    form_class=VetoForm, service=province.veto_application, scope=visible_application,
+    success=gettext_lazy("The one-vote veto was applied."),
+    invalid=gettext_lazy("Choose at least one veto ground and describe the finding."))
+argumentation = form_action(
+    form_class=ArgumentationForm, service=province.record_argumentation, scope=_province_application,
+    success=gettext_lazy("The expert argumentation was recorded."),
+    invalid=gettext_lazy("Give the date, the experts and the conclusion."))
+measurement = form_action(
+    form_class=MeasurementForm, service=province.record_measurement, scope=_province_application,
+    success=gettext_lazy("The objective measurement was recorded."),
+    invalid=gettext_lazy("Give the date and a score between 0 and 100."))
+site_visit = form_action(
+    form_class=SiteVisitForm, service=national.record_site_visit, scope=_national_application,
+    success=gettext_lazy("The site visit was recorded."),
+    invalid=gettext_lazy("Give the date, the experts and their opinion."))
+disqualify = form_action(
+    form_class=FraudForm, service=national.disqualify_application, scope=_national_application,
+    success=gettext_lazy("The application was disqualified; the city and provincial bureaus were publicly "
+                         "criticised."),
+    invalid=gettext_lazy("Describe the fraud that was found."))
+extend = form_action(
+    form_class=ExtendDeadlineForm, service=application_services.extend_deadline, scope=_national_application,
+    success=gettext_lazy("The deadline was extended."), invalid=gettext_lazy("Give the new deadline and a reason."))
 
 
 @login_required
@@ -157,47 +162,6 @@ def attest(request, pk: int, item_pk: int):
                                                            **form.cleaned_data), _("Saved."))
     else:
         messages.error(request, _("The attestation could not be saved."))
-    return redirect("application_detail", pk=application.pk)
-
-
-@login_required
-@require_POST
-def site_visit(request, pk: int):
-    application = _national_application(request, pk)
-    form = SiteVisitForm(request.POST)
-    if form.is_valid():
-        attempt(request, lambda: national.record_site_visit(application, by=request.user, **form.cleaned_data),
-                _("The site visit was recorded."))
-    else:
-        messages.error(request, _("Give the date, the experts and their opinion."))
-    return redirect("application_detail", pk=application.pk)
-
-
-@login_required
-@require_POST
-def disqualify(request, pk: int):
-    application = _national_application(request, pk)
-    form = FraudForm(request.POST)
-    if form.is_valid():
-        attempt(request, lambda: national.disqualify_application(application, finding=form.cleaned_data["finding"],
-                                                                 by=request.user),
-                _("The application was disqualified; the city and provincial bureaus were publicly criticised."))
-    else:
-        messages.error(request, _("Describe the fraud that was found."))
-    return redirect("application_detail", pk=application.pk)
-
-
-@login_required
-@require_POST
-def extend(request, pk: int):
-    application = _national_application(request, pk)
-    form = ExtendDeadlineForm(request.POST)
-    if form.is_valid():
-        attempt(request, lambda: application_services.extend_deadline(application, by=request.user,
-                                                                      **form.cleaned_data),
-                _("The deadline was extended."))
-    else:
-        messages.error(request, _("Give the new deadline and a reason."))
     return redirect("application_detail", pk=application.pk)
 
 

@@ -16,7 +16,7 @@ from cities.models import City, Province
 from cities.rules import city_ids_of
 from evaluations import eligibility
 from evaluations.enums import CycleStatus
-from evaluations.forms import CycleForm, QuotaForm
+from evaluations.forms import ChecklistItemForm, CycleForm, QuotaForm
 from evaluations.selectors import applications_visible_to, cycles_visible_to
 from evaluations.services import applications as application_services
 from evaluations.services import cycles as cycle_services
@@ -60,6 +60,7 @@ def cycle_detail(request, pk: int):
                "quotas": list(cycle.quotas.select_related("province").order_by("province__code"))}
     if context["can_manage"]:
         context["quota_form"] = QuotaForm(provinces=Province.objects.all())
+        context["checklist_form"] = ChecklistItemForm() if not cycle.status == CycleStatus.CLOSED else None
     own = applications_visible_to(user).filter(cycle=cycle)
     context["own_applications"] = list(own.filter(city_id__in=city_ids_of(user))) if user.has_role(
         Role.CITY_OFFICER) else []
@@ -106,6 +107,28 @@ def cycle_quota(request, pk: int):
 
 @login_required
 @require_POST
+def cycle_checklist_add(request, pk: int):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    form = ChecklistItemForm(request.POST)
+    if form.is_valid():
+        attempt(request, lambda: cycle_services.add_checklist_item(cycle, by=request.user, **form.cleaned_data),
+                _("The condition was added."))
+    else:
+        messages.error(request, _("The condition's text is required."))
+    return redirect("cycle_detail", pk=cycle.pk)
+
+
+@login_required
+@require_POST
+def cycle_checklist_remove(request, pk: int, item_pk: int):
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
+    item = get_object_or_404(cycle.checklist, pk=item_pk)
+    attempt(request, lambda: cycle_services.remove_checklist_item(item, by=request.user), _("The condition was removed."))
+    return redirect("cycle_detail", pk=cycle.pk)
+
+
+@login_required
+@require_POST
 def application_start(request, pk: int, code: str):
     cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
     city = get_object_or_404(City.objects.filter(pk__in=city_ids_of(request.user)), code=code)
@@ -126,5 +149,7 @@ urlpatterns = [
     path("cycles/<int:pk>/open/", cycle_open, name="cycle_open"),
     path("cycles/<int:pk>/close/", cycle_close, name="cycle_close"),
     path("cycles/<int:pk>/quota/", cycle_quota, name="cycle_quota"),
+    path("cycles/<int:pk>/checklist/", cycle_checklist_add, name="cycle_checklist_add"),
+    path("cycles/<int:pk>/checklist/<int:item_pk>/remove/", cycle_checklist_remove, name="cycle_checklist_remove"),
     path("cycles/<int:pk>/start/<str:code>/", application_start, name="application_start"),
 ]

@@ -59,3 +59,21 @@ def test_province_inbox_shows_only_its_submitted_applications(client, national_a
     # Two submitted applications of 辽宁; neither the never-submitted draft nor 广东's.
     assert sorted(r["application"].state for r in rows) == ["submitted", "submitted"]
     assert {r["application"].city.province.code for r in rows} == {"210000"}
+
+
+def test_national_admin_configures_materials_and_conditions(client, national_admin, template):
+    from evaluations.models import Cycle
+
+    client.force_login(national_admin)
+    response = client.post(reverse("cycle_create"), {
+        "kind": CycleKind.PILOT, "year": 2027, "required_materials": ["government_letter", "work_plan"]})
+    assert response.status_code == 302
+    cycle = Cycle.objects.get(year=2027)
+    assert (cycle.required_materials, cycle.province_deadline.isoformat()) == (
+        ["government_letter", "work_plan"], "2027-08-31")
+    assert client.post(reverse("cycle_checklist_add", args=[cycle.pk]), {
+        "text": "近三年未发生重大知识产权侵权事件", "source": "省局补充要求", "evidence_required": "on"}).status_code == 302
+    assert list(cycle.checklist.values_list("text", flat=True))[-1] == "近三年未发生重大知识产权侵权事件"
+    first = cycle.checklist.first()
+    client.post(reverse("cycle_checklist_remove", args=[cycle.pk, first.pk]))
+    assert not cycle.checklist.filter(pk=first.pk).exists()
