@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db.models import Q, QuerySet
 
 from cities.enums import Role
@@ -10,9 +12,14 @@ from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleStatus
 from evaluations.models import Application, Cycle
 
 
+# Other apps widen what a user sees without this module importing them: the review app adds a
+# reviewer's assignments. Each entry maps a user to a filter, or None.
+EXTRA_SCOPES: list[Callable[[object], Q | None]] = []
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
     """National staff see every application; province staff those of their cities once submitted;
-    city officers their own city's. (Reviewers see theirs through their assignments.)"""
+    city officers their own city's; reviewers those assigned to them (through ``EXTRA_SCOPES``)."""
     applications = Application.objects.select_related("cycle", "city__province")
     if not getattr(user, "is_authenticated", False):
         return applications.none()
@@ -22,6 +29,10 @@ def applications_visible_to(user) -> QuerySet[Application]:
     provinces = province_ids_of(user)
     if provinces:
         scope |= Q(city__province_id__in=provinces) & (~Q(state=ApplicationState.DRAFT) | Q(round__gt=0))
+    for extra in EXTRA_SCOPES:
+        widened = extra(user)
+        if widened is not None:
+            scope |= widened
     return applications.filter(scope)
 
 

@@ -6,3 +6,10 @@ class ReviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reviews"
     verbose_name = _("Expert review")
+
+    def ready(self) -> None:
+        from evaluations.selectors import EXTRA_SCOPES
+        from reviews.selectors import reviewer_application_scope
+
+        if reviewer_application_scope not in EXTRA_SCOPES:
+            EXTRA_SCOPES.append(reviewer_application_scope)

@@ -1,0 +1,35 @@
+"""Reads of the review, scoped to the user. A reviewer sees only their own assignments and, once they have
+declared no conflict, the application; never another reviewer's scores before submitting their own and
+before the review phase ends."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from cities.enums import Role
+from reviews.enums import AssignmentStatus
+from reviews.models import Assignment, Review
+
+
+def assignments_of(user) -> QuerySet[Assignment]:
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.REVIEWER):
+        return Assignment.objects.none()
+    return Assignment.objects.filter(reviewer=user).select_related("application__cycle", "application__city__province")
+
+
+def reviewer_application_scope(user) -> Q | None:
+    """Applications a reviewer may open: assigned, no conflict declared (for evaluations.selectors.EXTRA_SCOPES)."""
+    if not getattr(user, "is_authenticated", False) or not user.has_role(Role.REVIEWER):
+        return None
+    opened = Assignment.objects.filter(reviewer=user, status__in=[AssignmentStatus.OPENED, AssignmentStatus.SUBMITTED])
+    return Q(pk__in=opened.values("application_id"))
+
+
+def reviews_visible_to(user) -> QuerySet[Review]:
+    """National staff see every review; a reviewer their own."""
+    reviews = Review.objects.select_related("assignment__reviewer", "assignment__application__city")
+    if not getattr(user, "is_authenticated", False):
+        return reviews.none()
+    if user.has_role(Role.NATIONAL_ADMIN):
+        return reviews
+    return reviews.filter(assignment__reviewer=user)
