@@ -143,12 +143,12 @@ def load() -> dict[str, int]:
     strong = application_services.submit_application(strong, by=changzhou)
     _attest_all(strong, jiangsu)
     province.recommend_application(strong, letter=_letter(strong, jiangsu), by=jiangsu)
-    transaction.on_commit(lambda: _accept_when_letter_exists(strong.pk, cnipa.pk))
+    _accept_when_letter_exists(strong.pk, cnipa.pk)
     return {"cycles created": len(cycles), "applications": Application.objects.filter(cycle__year=year).count()}
 
 
 def _accept_when_letter_exists(application_pk: int, user_pk: int) -> None:
-    """Accepting needs the letter PDF; in the demo it is made by the worker, or at once when tasks run eagerly."""
+    """Accepting needs the letter PDF: the demo renders it here rather than waiting for the worker."""
     application = Application.objects.get(pk=application_pk)
     letter = application.recommendation
     if letter.pdf_id is None:

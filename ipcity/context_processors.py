@@ -14,6 +14,9 @@ NAV = [
     ("home", _("Home"), None),
     ("application_list", _("Applications"), "evaluations.list_applications"),
     ("cycle_list", _("Evaluation cycles"), "evaluations.list_cycles"),
+    ("my_assignments", _("My reviews"), "reviews.list_own_assignments"),
+    ("reviewer_workload", _("Reviewers"), "reviews.manage_assignments"),
+    ("assessment_list", _("Annual assessments"), "evaluations.act_as_national"),
     ("city_list", _("Cities"), "cities.list_cities"),
     ("audit_log", _("Audit log"), "cities.view_audit_log"),
 ]

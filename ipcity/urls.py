@@ -6,4 +6,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("cities.urls")),
     path("", include("evaluations.urls")),
+    path("", include("reviews.urls")),
 ]

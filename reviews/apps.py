@@ -13,3 +13,38 @@ class ReviewsConfig(AppConfig):
 
         if reviewer_application_scope not in EXTRA_SCOPES:
             EXTRA_SCOPES.append(reviewer_application_scope)
+
+        from cities.audit import register_actions
+        from evaluations.workflow import DECISION_GUARDS
+        from reviews.services.decisions import reviews_complete
+
+        if reviews_complete not in DECISION_GUARDS:
+            DECISION_GUARDS.append(reviews_complete)
+        register_actions({
+            "decision.record": _("Recorded decision"),
+            "cycle.publish_results": _("Published results"),
+            "assessment.record": _("Recorded annual assessment"),
+            "assessment.import": _("Imported annual assessments"),
+        })
+
+        # Reviewers and assignments.
+        from cities.audit import STATE_LABELS, register_actions, register_states
+        from ipcity.home import register_home_panel
+        from reviews.enums import AssignmentStatus
+        from reviews.views.assignments import pending_assignments_panel, review_overview_panel
+
+        register_home_panel(pending_assignments_panel)
+        register_home_panel(review_overview_panel)
+        # "submitted" already names an application state; the other assignment states are new.
+        register_states([status for status in AssignmentStatus if status.value not in STATE_LABELS])
+        register_actions({
+            "assignment.profile": _("Edited reviewer profile"),
+            "assignment.profile_import": _("Imported reviewer profile"),
+            "assignment.assign": _("Assigned reviewer"),
+            "assignment.override": _("Assigned reviewer despite a conflict rule"),
+            "assignment.auto": _("Assigned reviewers automatically"),
+            "assignment.unassign": _("Withdrew assignment"),
+            "assignment.reassign": _("Reassigned review"),
+            "assignment.declare_no_conflict": _("Declared no conflict of interest"),
+            "assignment.declare_conflict": _("Declared a conflict of interest"),
+        })

@@ -78,6 +78,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
         "cities: places created: 448, places updated: 0, designations created: 73, designations expired: 8, "
         "accounts created: 18",
         "evaluations: cycles created: 4, applications: 4",
+        "reviews: reviewer profiles: 6, rubrics: 4, assignments: 5",
         "",
         "username    role                                        place",
         "cnipa       National administrator (CNIPA)              国家知识产权局",

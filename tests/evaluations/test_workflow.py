@@ -85,7 +85,7 @@ def test_decisions_wait_for_the_review(world):
     application = application_in(world, CycleKind.PILOT, S.UNDER_REVIEW)
     with translation.override("en"), pytest.raises(TransitionRefused) as err:
         transition(application, Action.APPROVE, by=world["national"])
-    assert err.value.messages == ["The expert review of this application is not complete."]
+    assert err.value.messages == ["No review of this application has been submitted yet."]
 
 
 def test_re_review_uses_pass_and_fail_not_approve(world, review_done):

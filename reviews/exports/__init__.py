@@ -1,0 +1,1 @@
+"""Files made from review data: pure functions returning bytes."""

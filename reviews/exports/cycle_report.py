@@ -1,0 +1,223 @@
+"""The scoring report of a cycle: an .xlsx workbook (排名 / 指标统计 / 评分矩阵) and a PDF summary.
+
+For national staff only: the matrix names every reviewer. The printed words (sheet names, headings, the
+names of level groups, suggestions and decisions) are the wording of the official report and stay in
+Chinese whatever the interface language, like the basic-information table (evaluations/exports/
+basic_info_xlsx.py). Pure: reads the database, writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import statistics
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Max
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from evaluations.enums import OUTCOME_STATES, ApplicationState
+from evaluations.models import Application
+from ipcity.pdf import official_date, render_pdf
+from reviews.aggregation import ApplicationStats, cycle_statistics
+from reviews.enums import Aggregate, AssignmentStatus, CriterionKind, Outcome, Recommendation
+from reviews.models import Assignment, Criterion, Review, Score
+
+CENT = Decimal("0.01")
+
+SHEET_RANKING, SHEET_CRITERIA, SHEET_MATRIX = "排名", "指标统计", "评分矩阵"
+RANKING_HEADINGS = ("名次", "组内名次", "城市", "省份", "城市层级", "客观分", "主观平均分", "主观中位数",
+                    "主观去极值平均分", "采用的主观分", "标准差", "极差", "评审数", "最终得分", "建议结果", "决定")
+CRITERIA_HEADINGS = ("编号", "指标", "满分", "评分数", "平均分", "最低分", "最高分", "标准差")
+MATRIX_CORNER = "评审专家"
+
+# The names the official report gives to the values of reviews.aggregation and reviews.enums.
+LEVEL_GROUP_NAMES = {"sub_provincial": "副省级", "prefecture": "地级", "county": "县级及直辖市所辖区"}
+SUGGESTION_NAMES = {"approve": "建议通过", "discuss": "待议", "reject": "建议不通过"}
+OUTCOME_NAMES = {Outcome.APPROVED: "通过", Outcome.REJECTED: "不通过", Outcome.PASSED: "复核通过",
+                 Outcome.FAILED: "复核不通过"}
+RECOMMENDATION_NAMES = {Recommendation.APPROVE: "建议通过", Recommendation.REJECT: "建议不通过",
+                        Recommendation.UNDECIDED: "未明确"}
+AGGREGATE_NAMES = {Aggregate.MEAN: "平均分", Aggregate.MEDIAN: "中位数", Aggregate.TRIMMED_MEAN: "去极值平均分"}
+
+# Applications that take part in the ranking (the same set as the decision screen's).
+RANKED_STATES = frozenset({ApplicationState.UNDER_REVIEW, ApplicationState.SHORTLISTED, *OUTCOME_STATES})
+
+
+# --- Reads shared by the exports -------------------------------------------------------------------
+
+
+def objective_totals_for(cycle, applications) -> dict[int, Decimal | None]:
+    """application id → objective points from the scoring module; empty while that module is not there."""
+    try:
+        from reviews.objective import objective_totals
+    except ImportError:
+        return {}
+    return objective_totals(cycle, list(applications))
+
+
+def ranked_applications(cycle) -> list[Application]:
+    return list(Application.objects.filter(cycle=cycle, state__in=RANKED_STATES)
+                .select_related("cycle", "city__province", "decision").order_by("city__code"))
+
+
+def decision_of(application):
+    try:
+        return application.decision
+    except ObjectDoesNotExist:
+        return None
+
+
+def local_date(moment: dt.datetime | None) -> dt.date | None:
+    return timezone.localdate(moment) if moment is not None else None
+
+
+def quantize(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class CriterionFigures:
+    criterion: Criterion
+    count: int
+    mean: Decimal | None
+    minimum: Decimal | None
+    maximum: Decimal | None
+    std_dev: Decimal | None
+
+
+@dataclass
+class CycleReport:
+    cycle: object
+    ranking: list[ApplicationStats]
+    criteria: list[CriterionFigures]
+    reviewers: list  # users with an assignment in the cycle, by name
+    date: dt.date | None  # the latest review submission or decision: the date the report is "as of"
+
+
+def subjective_leaf_criteria(rubric) -> list[Criterion]:
+    criteria = list(Criterion.objects.filter(rubric=rubric).order_by("position"))
+    parents = {c.parent_id for c in criteria if c.parent_id is not None}
+    return [c for c in criteria if c.kind == CriterionKind.SUBJECTIVE and c.pk not in parents]
+
+
+def criterion_figures(rubric, applications: list[Application]) -> list[CriterionFigures]:
+    """Per subjective criterion, over the submitted reviews of ``applications``: two queries."""
+    leaves = subjective_leaf_criteria(rubric)
+    points: dict[int, list[Decimal]] = {c.pk: [] for c in leaves}
+    rows = Score.objects.filter(review__submitted_at__isnull=False, criterion_id__in=list(points),
+                                review__assignment__application__in=applications,
+                                points__isnull=False).values_list("criterion_id", "points")
+    for criterion_id, value in rows:
+        points[criterion_id].append(value)
+    figures = []
+    for criterion in leaves:
+        values = points[criterion.pk]
+        figures.append(CriterionFigures(
+            criterion=criterion, count=len(values),
+            mean=quantize(sum(values) / len(values)) if values else None,
+            minimum=min(values) if values else None, maximum=max(values) if values else None,
+            std_dev=quantize(statistics.pstdev([float(v) for v in values])) if values else None))
+    return figures
+
+
+def collect(cycle) -> CycleReport:
+    """Everything the workbook and the PDF show; a constant number of queries."""
+    applications = ranked_applications(cycle)
+    ranking = cycle_statistics(cycle, applications, objective=objective_totals_for(cycle, applications))
+    assignments = (Assignment.objects.filter(application__in=applications)
+                   .exclude(status=AssignmentStatus.CONFLICT).select_related("reviewer"))
+    reviewers = sorted({a.reviewer for a in assignments}, key=lambda user: (str(user), user.pk))
+    latest = [Review.objects.filter(assignment__application__in=applications)
+              .aggregate(last=Max("submitted_at"))["last"]]
+    latest += [d.decided_at for a in applications if (d := decision_of(a)) is not None]
+    latest = [moment for moment in latest if moment is not None]
+    return CycleReport(cycle=cycle, ranking=ranking, criteria=criterion_figures(cycle.rubric, applications),
+                       reviewers=reviewers, date=local_date(max(latest)) if latest else None)
+
+
+def cell_text(value) -> str:
+    """A value as the PDF tables print it: two decimals for points, "—" for nothing."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def ranking_row(stats: ApplicationStats) -> list:
+    application = stats.application
+    decision = decision_of(application)
+    return [stats.rank, stats.level_rank, application.city.full_name, application.city.province.name,
+            LEVEL_GROUP_NAMES.get(stats.level_group), stats.objective, stats.mean, stats.median,
+            stats.trimmed_mean, stats.counted, stats.std_dev, stats.spread, len(stats.totals), stats.final,
+            SUGGESTION_NAMES.get(stats.suggestion), OUTCOME_NAMES.get(decision.outcome) if decision else None]
+
+
+# --- The workbook ----------------------------------------------------------------------------------
+
+BOLD = Font(bold=True)
+HEADING_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+NUMBER_FORMAT = "0.00"
+
+
+def _sheet(workbook: Workbook, title: str, headings, rows, *, widths: dict[int, int], frozen: str):
+    sheet = workbook.create_sheet(title)
+    sheet.append(list(headings))
+    for cell in sheet[1]:
+        cell.font = BOLD
+        cell.alignment = HEADING_ALIGNMENT
+    for row in rows:
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = NUMBER_FORMAT
+    for column in range(1, len(headings) + 1):
+        sheet.column_dimensions[get_column_letter(column)].width = widths.get(column, 11)
+    sheet.freeze_panes = frozen
+    return sheet
+
+
+def cycle_report_workbook(cycle) -> bytes:
+    """Sheets 排名 (the ranking with every statistic), 指标统计 (per subjective criterion) and 评分矩阵
+    (reviewer × application subjective totals; empty where a review is not submitted)."""
+    report = collect(cycle)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(workbook, SHEET_RANKING, RANKING_HEADINGS, [ranking_row(s) for s in report.ranking],
+           widths={3: 18, 4: 14, 5: 16, 15: 12, 16: 12}, frozen="D2")
+    _sheet(workbook, SHEET_CRITERIA, CRITERIA_HEADINGS,
+           [[f.criterion.code, f.criterion.name, f.criterion.max_points, f.count, f.mean, f.minimum, f.maximum,
+             f.std_dev] for f in report.criteria],
+           widths={2: 40}, frozen="C2")
+    _sheet(workbook, SHEET_MATRIX, [MATRIX_CORNER, *(s.application.city.full_name for s in report.ranking)],
+           [[str(reviewer), *(s.totals.get(reviewer.pk) for s in report.ranking)] for reviewer in report.reviewers],
+           widths={1: 16}, frozen="B2")
+    workbook.properties.title = f"{cycle.title}评审结果汇总表"
+    workbook.properties.creator = "ipcity"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --- The PDF summary -------------------------------------------------------------------------------
+
+
+def cycle_report_pdf(cycle) -> bytes:
+    """The ranking table as an A4 landscape PDF titled "{cycle.title}评审结果汇总表"."""
+    report = collect(cycle)
+    return render_pdf("pdf/cycle_report.html", {
+        "cycle": cycle,
+        "rubric": cycle.rubric,
+        "aggregate_name": AGGREGATE_NAMES.get(cycle.rubric.aggregate, ""),
+        "headings": RANKING_HEADINGS,
+        "rows": [[cell_text(value) for value in ranking_row(s)] for s in report.ranking],
+        "report_date": official_date(report.date) if report.date else "",
+        "metadata_date": report.date,
+    })

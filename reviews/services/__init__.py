@@ -1,0 +1,1 @@
+"""Writes of the expert review, one module per subject."""

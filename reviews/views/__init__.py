@@ -1,0 +1,1 @@
+"""Pages of the expert review, one module per subject."""

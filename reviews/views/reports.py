@@ -1,0 +1,132 @@
+"""Reports made in the background: request one, watch its progress, download it."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import path
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from reviews.enums import FileStatus, ReportKind
+from reviews.models import GeneratedFile
+from reviews.services.reports import (
+    OUTPUTS,
+    is_available,
+    is_under_way,
+    may_get_report,
+    report_targets_visible_to,
+    request_report,
+)
+
+logger = logging.getLogger(__name__)
+
+# Bootstrap width utilities: the bar is drawn without an inline style (the CSP forbids them).
+BAR_WIDTHS = ((100, "w-100"), (75, "w-75"), (50, "w-50"), (25, "w-25"))
+
+
+def _back(request) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return "home"
+
+
+@login_required
+@require_POST
+def report_request(request, kind: str, pk: int):
+    if kind not in ReportKind.values:
+        raise Http404
+    target = get_object_or_404(report_targets_visible_to(request.user, kind), pk=pk)
+    try:
+        generated = request_report(kind, target, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect(_back(request))
+    return redirect("report_status", pk=generated.pk)
+
+
+def visible_file(request, pk: int) -> tuple[GeneratedFile, object]:
+    """The row and its object, if the user may have this report now; anything else is a 404."""
+    generated = get_object_or_404(GeneratedFile, pk=pk)
+    target = report_targets_visible_to(request.user, generated.kind).filter(pk=generated.object_id).first()
+    if target is None or not may_get_report(request.user, generated.kind, target):
+        raise Http404
+    return generated, target
+
+
+def progress_context(generated: GeneratedFile, target) -> dict:
+    available = is_available(generated)
+    under_way = is_under_way(generated)
+    return {
+        "file": generated,
+        "target": target,
+        "kind": ReportKind(generated.kind),
+        "available": available,
+        "polling": under_way,
+        "failed": generated.status == FileStatus.FAILED,
+        "expired": generated.status == FileStatus.READY and not available,
+        # expired, failed, or abandoned by a worker that died
+        "can_regenerate": not available and not under_way,
+        "bar_width": next((css for floor, css in BAR_WIDTHS if generated.progress >= floor), ""),
+    }
+
+
+@login_required
+@require_GET
+def report_status(request, pk: int):
+    generated, target = visible_file(request, pk)
+    return render(request, "reviews/generatedfile_detail.html", progress_context(generated, target))
+
+
+@login_required
+@require_GET
+def report_progress(request, pk: int):
+    """The progress partial polled by htmx; returned without its trigger once there is nothing to wait for.
+
+    Polled every second, so it is rendered without the site's context processors (the navigation and the
+    inbox count are not part of it): a constant, small number of queries."""
+    generated, target = visible_file(request, pk)
+    context = {**progress_context(generated, target), "user": request.user, "csrf_token": get_token(request)}
+    return HttpResponse(render_to_string("reviews/_report_progress.html", context))
+
+
+@login_required
+@require_GET
+def report_download(request, pk: int):
+    generated, _target = visible_file(request, pk)
+    if not is_available(generated):
+        raise Http404
+    try:
+        handle = generated.file.storage.open(generated.file.name, "rb")
+    except FileNotFoundError:
+        logger.error("generated file %s is missing from storage (%s)", generated.pk, generated.file.name)
+        raise Http404 from None
+    logger.info("report %s (%s %s) downloaded by %s", generated.pk, generated.kind, generated.object_id,
+                request.user.get_username())
+    response = FileResponse(handle, content_type=OUTPUTS[generated.kind].content_type)
+    ascii_name = generated.file.name.rsplit("/", 1)[-1]
+    # An ASCII name for old clients, the real one for the others (RFC 5987 / RFC 6266).
+    response["Content-Disposition"] = (
+        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(generated.filename or ascii_name)}')
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private"
+    return response
+
+
+urlpatterns = [
+    path("reports/request/<str:kind>/<int:pk>/", report_request, name="report_request"),
+    path("reports/<int:pk>/", report_status, name="report_status"),
+    path("reports/<int:pk>/progress/", report_progress, name="report_progress"),
+    path("reports/<int:pk>/download/", report_download, name="report_download"),
+]
