@@ -9,7 +9,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import AdminUserCreationForm
-from django.utils.translation import gettext_lazy as _
 
 from cities import services
 from cities.models import AuditEntry, City, Designation, Membership, Province, User

@@ -109,7 +109,7 @@ def load() -> dict[str, int]:
         cycles[kind] = cycle_services.open_cycle(cycle, by=cnipa)
 
     # 阳江: a pilot application submitted to 广东 (the province's turn).
-    yangjiang, guangdong = _user("yangjiang"), _user("guangdong")
+    yangjiang = _user("yangjiang")
     pilot = application_services.start_application(cycles[CycleKind.PILOT], City.objects.get(code="441700"),
                                                    by=yangjiang)
     application_services.update_application_details(pilot, theme="知识产权运用能力提高", enforcement_score=None,

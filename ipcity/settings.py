@@ -145,6 +145,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cities.expire_designations",
         "schedule": crontab(minute=30, hour=0),
     },
+    "expire-generated-files": {
+        "task": "reviews.expire_generated_files",
+        "schedule": crontab(minute=15),  # hourly; generated reports are kept 7 days
+    },
 }
 
 # --- Auth ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from cities.enums import Role
+from evaluations.enums import OUTCOME_STATES, ApplicationState
+from evaluations.models import Application
 from reviews.enums import AssignmentStatus
 from reviews.models import Assignment, Review
 
@@ -33,3 +35,13 @@ def reviews_visible_to(user) -> QuerySet[Review]:
     if user.has_role(Role.NATIONAL_ADMIN):
         return reviews
     return reviews.filter(assignment__reviewer=user)
+
+
+# Applications that take part in a cycle's ranking: accepted into review, shortlisted or decided.
+RANKED_STATES = frozenset({ApplicationState.UNDER_REVIEW, ApplicationState.SHORTLISTED, *OUTCOME_STATES})
+
+
+def ranked_applications(cycle) -> QuerySet[Application]:
+    """For national staff's ranking, decisions and reports (callers check the permission)."""
+    return (Application.objects.filter(cycle=cycle, state__in=RANKED_STATES)
+            .select_related("cycle", "city__province", "decision").order_by("city__code"))

@@ -19,7 +19,6 @@ from cities.forms import (
     RenewDesignationForm,
     RevokeDesignationForm,
 )
-from cities.models import Designation
 from ipcity.dates import local_today
 from ipcity.pagination import paginate
 

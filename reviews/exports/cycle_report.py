@@ -21,11 +21,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from evaluations.enums import OUTCOME_STATES, ApplicationState
 from evaluations.models import Application
 from ipcity.pdf import official_date, render_pdf
 from reviews.aggregation import ApplicationStats, cycle_statistics
 from reviews.enums import Aggregate, AssignmentStatus, CriterionKind, Outcome, Recommendation
+from reviews.selectors import ranked_applications
 from reviews.models import Assignment, Criterion, Review, Score
 
 CENT = Decimal("0.01")
@@ -46,7 +46,6 @@ RECOMMENDATION_NAMES = {Recommendation.APPROVE: "建议通过", Recommendation.R
 AGGREGATE_NAMES = {Aggregate.MEAN: "平均分", Aggregate.MEDIAN: "中位数", Aggregate.TRIMMED_MEAN: "去极值平均分"}
 
 # Applications that take part in the ranking (the same set as the decision screen's).
-RANKED_STATES = frozenset({ApplicationState.UNDER_REVIEW, ApplicationState.SHORTLISTED, *OUTCOME_STATES})
 
 
 # --- Reads shared by the exports -------------------------------------------------------------------
@@ -61,9 +60,14 @@ def objective_totals_for(cycle, applications) -> dict[int, Decimal | None]:
     return objective_totals(cycle, list(applications))
 
 
-def ranked_applications(cycle) -> list[Application]:
-    return list(Application.objects.filter(cycle=cycle, state__in=RANKED_STATES)
-                .select_related("cycle", "city__province", "decision").order_by("city__code"))
+def objective_total_of(application) -> Decimal | None:
+    """The objective points of one application as the cycle's ranking computes them: criteria scored
+    relative to the best take the best among the cycle's ranked applications, not this one alone."""
+    competitors = list(ranked_applications(application.cycle))
+    if application.pk not in {a.pk for a in competitors}:
+        competitors.append(application)
+    return objective_totals_for(application.cycle, competitors).get(application.pk)
+
 
 
 def decision_of(application):
@@ -128,7 +132,7 @@ def criterion_figures(rubric, applications: list[Application]) -> list[Criterion
 
 def collect(cycle) -> CycleReport:
     """Everything the workbook and the PDF show; a constant number of queries."""
-    applications = ranked_applications(cycle)
+    applications = list(ranked_applications(cycle))
     ranking = cycle_statistics(cycle, applications, objective=objective_totals_for(cycle, applications))
     assignments = (Assignment.objects.filter(application__in=applications)
                    .exclude(status=AssignmentStatus.CONFLICT).select_related("reviewer"))

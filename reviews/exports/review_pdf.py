@@ -23,7 +23,7 @@ from reviews.exports.cycle_report import (
     SUGGESTION_NAMES,
     cell_text,
     local_date,
-    objective_totals_for,
+    objective_total_of,
 )
 from reviews.models import Criterion, Review, ReviewerProfile
 
@@ -117,7 +117,7 @@ def application_summary_pdf(application) -> bytes:
     application (as the cycle's ranking computes them) and every expert's overall opinion."""
     cycle = application.cycle
     reviews = submitted_reviews(application)
-    stats = cycle_statistics(cycle, [application], objective=objective_totals_for(cycle, [application]))[0]
+    stats = cycle_statistics(cycle, [application], objective={application.pk: objective_total_of(application)})[0]
     experts = []
     for number, review in enumerate(reviews, start=1):
         reviewer_id = review.assignment.reviewer_id

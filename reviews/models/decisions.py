@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -31,7 +33,8 @@ class Decision(models.Model):
 
 
 def generated_upload_to(instance: GeneratedFile, filename: str) -> str:
-    return f"generated/{instance.kind}/{instance.key}/{filename}"
+    """A folder per key, hashed: keys hold colons that some file systems refuse."""
+    return f"generated/{instance.kind}/{hashlib.sha256(instance.key.encode()).hexdigest()[:20]}/{filename}"
 
 
 class GeneratedFile(models.Model):

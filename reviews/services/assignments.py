@@ -31,7 +31,7 @@ from evaluations.models import Application, Cycle
 from ipcity.dates import local_today
 from reviews.enums import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus
 from reviews.models import Assignment, Rubric
-from reviews.services.reviewers import (  # noqa: F401  (profile functions are part of this module's API)
+from reviews.services.reviewers import (  # noqa: F401  (profile functions are part of this module's API)  # noqa: F401  (re-exported)
     affiliation_of,
     import_reviewers,
     profile_for,

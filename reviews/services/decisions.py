@@ -31,12 +31,13 @@ from cities.enums import DesignationStatus, Role, Tier
 from cities.models import Designation
 from cities.notifications import notify, users_with_role
 from cities.services import grant_designation, renew_designation, require, revoke_designation, start_rectification
-from evaluations.enums import OUTCOME_STATES, Action, ApplicationState, CycleKind
+from evaluations.enums import Action, ApplicationState, CycleKind
 from evaluations.models import Application, Cycle
 from evaluations.workflow import transition
 from ipcity.dates import add_years, local_today
 from reviews.aggregation import ApplicationStats, cycle_statistics
 from reviews.enums import AssignmentStatus, Outcome
+from reviews.selectors import ranked_applications
 from reviews.models import Assignment, Decision, Review, Rubric
 
 # Which outcomes end which procedure (DESIGN.md §3: re-reviews pass or fail, evaluations approve or reject).
@@ -59,7 +60,6 @@ TIER_FOR_APPROVAL = {
     CycleKind.STRONG_CITY: Tier.STRONG_CITY_CANDIDATE,
 }
 # Applications that take part in a cycle's ranking: in review, or decided.
-RANKED_STATES = frozenset({ApplicationState.UNDER_REVIEW, ApplicationState.SHORTLISTED, *OUTCOME_STATES})
 # Applications a cycle's publication waits for.
 UNDECIDED_STATES = frozenset({ApplicationState.UNDER_REVIEW, ApplicationState.SHORTLISTED})
 RECTIFICATION_YEARS = 1  # S1 三(三)3: one year to rectify, then a second re-review
@@ -94,11 +94,6 @@ def objective_points(cycle: Cycle, applications: list[Application]) -> dict[int,
     except ImportError:
         return {}
     return objective_totals(cycle, applications)
-
-
-def ranked_applications(cycle: Cycle):
-    return (Application.objects.filter(cycle=cycle, state__in=RANKED_STATES)
-            .select_related("cycle", "city__province").order_by("city__code"))
 
 
 def rubric_of(cycle: Cycle) -> Rubric | None:

@@ -28,7 +28,7 @@ import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,7 +39,13 @@ from evaluations.models import Application, Cycle, MaterialFile, RecommendationL
 from evaluations.rules import is_officer_of_application_city, is_province_staff_of_application
 from evaluations.selectors import applications_visible_to, cycles_visible_to
 from reviews.enums import FileStatus, ReportKind
-from reviews.exports.cycle_report import cycle_report_pdf, cycle_report_workbook, objective_totals_for
+from reviews.exports.cycle_report import (
+    cycle_report_pdf,
+    cycle_report_workbook,
+    objective_total_of,
+    objective_totals_for,
+    ranked_applications,
+)
 from reviews.exports.dossier import application_dossier_zip, timeline
 from reviews.exports.review_pdf import application_summary_pdf, objective_points_by_criterion, review_opinion_pdf
 from reviews.models import Assignment, Criterion, Decision, GeneratedFile, Review, ReviewerProfile, Rubric, Score
@@ -166,7 +172,7 @@ def _inputs(kind: str, obj) -> list:
         return [obj.title, obj.document_number, _rubric_inputs(obj.pk),
                 [(a.pk, a.state, a.updated_at, a.city.full_name) for a in applications],
                 _review_inputs(applications), _decision_inputs(applications),
-                sorted(objective_totals_for(obj, applications).items())]
+                sorted(objective_totals_for(obj, ranked_applications(obj)).items())]
     if kind == ReportKind.REVIEW_PDF:
         application = obj.assignment.application
         reviewer = obj.assignment.reviewer
@@ -180,7 +186,7 @@ def _inputs(kind: str, obj) -> list:
     cycle = application.cycle
     inputs = [cycle.title, cycle.document_number, application.city.full_name, application.city.province.name,
               _rubric_inputs(cycle.pk), _review_inputs([application]),
-              sorted(objective_totals_for(cycle, [application]).items())]
+              objective_total_of(application)]
     if kind == ReportKind.DOSSIER_ZIP:
         inputs += [
             application.state, application.updated_at, _decision_inputs([application]),
