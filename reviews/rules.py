@@ -12,6 +12,8 @@ rules.add_perm("reviews.manage_rubrics", is_national_admin)
 rules.add_perm("reviews", is_national_admin)
 rules.add_perm("reviews.view_rubric", is_national_admin)
 rules.add_perm("reviews.view_criterion", is_national_admin)
+for _model in ("assignment", "decision", "annualassessment", "generatedfile", "reviewerprofile", "review", "score"):
+    rules.add_perm(f"reviews.view_{_model}", is_national_admin)
 
 
 # --- scoring ---------------------------------------------------------------------------------
