@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cities.enums import DesignationStatus, Tier
 from cities.models import AuditEntry, City
-from ipcity.forms import StyledForm
+from ipcity.forms import DateInput, StyledForm
 
 NO_TITLE = "none"
 ANY_TITLE = "any"
@@ -58,10 +58,10 @@ class AuditFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(label=_("Actor"), field_name="actor_name", lookup_expr="iexact")
     action = django_filters.CharFilter(label=_("Action key"), field_name="action", lookup_expr="startswith")
     since = django_filters.DateFilter(
-        label=_("From"), field_name="created_at", lookup_expr="date__gte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"), field_name="created_at", lookup_expr="date__gte", widget=DateInput()
     )
     until = django_filters.DateFilter(
-        label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"), field_name="created_at", lookup_expr="date__lte", widget=DateInput()
     )
 
     class Meta:

@@ -5,13 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ipcity.forms import StyledForm
+from ipcity.forms import DateInput, StyledForm
 
 from cities.enums import Tier
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 class GrantDesignationForm(StyledForm):

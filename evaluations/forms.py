@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cities.forms import DateInput
+
 from evaluations.enums import (
     NATIONAL_MATERIAL_KINDS,
     PROVINCE_MATERIAL_KINDS,
@@ -15,7 +15,7 @@ from evaluations.enums import (
     MaterialKind,
     VetoGround,
 )
-from ipcity.forms import StyledForm
+from ipcity.forms import DateInput, StyledForm
 
 
 class CycleForm(StyledForm):

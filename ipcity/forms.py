@@ -34,3 +34,13 @@ class StyledFormMixin:
 
 class StyledForm(StyledFormMixin, forms.Form):
     pass
+
+
+class DateInput(forms.DateInput):
+    """An HTML date input. Its value must be ISO (YYYY-MM-DD) whatever the language: with zh-hans Django
+    would render 2026/11/21, which browsers reject, leaving the field empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # noqa: A002 (Django's argument name)
+        super().__init__(attrs=attrs, format=format)

@@ -145,6 +145,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cities.expire_designations",
         "schedule": crontab(minute=30, hour=0),
     },
+    "sweep-deadlines": {"task": "plans.sweep_deadlines", "schedule": 300.0},  # every 5 minutes
     "expire-generated-files": {
         "task": "reviews.expire_generated_files",
         "schedule": crontab(minute=15),  # hourly; generated reports are kept 7 days
@@ -248,6 +249,12 @@ REST_FRAMEWORK = {
 IPCITY = {
     "PAGE_SIZE": env_int("IPCITY_PAGE_SIZE", 25),
     "AUDIT_RETENTION_DAYS": env_int("AUDIT_RETENTION_DAYS", 180),
+    # Deadline reminders: days before (+) and after (−) the due date; reminders more than
+    # REMINDER_MAX_LATE_DAYS late are dropped (a scheduler outage never floods anyone).
+    "REMINDER_OFFSETS": [14, 7, 3, 1, -1, -7],
+    "REMINDER_MAX_LATE_DAYS": env_int("REMINDER_MAX_LATE_DAYS", 30),
+    # Absolute links in e-mails, e.g. https://ipcity.example.gov.cn
+    "SITE_URL": env_str("SITE_URL", ""),
 }
 
 LOGGING = {

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("cities.urls")),
     path("", include("evaluations.urls")),
     path("", include("reviews.urls")),
+    path("", include("plans.urls")),
 ]

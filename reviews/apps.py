@@ -8,6 +8,10 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("Expert review")
 
     def ready(self) -> None:
+        from ipcity.panels import register_panel
+        from reviews.panels import application_documents
+
+        register_panel("application", application_documents)
         from evaluations.selectors import EXTRA_SCOPES
         from reviews.selectors import reviewer_application_scope
 

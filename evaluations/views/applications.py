@@ -27,6 +27,7 @@ from evaluations.views.common import attempt, visible_application
 from evaluations.workflow import transition
 from ipcity.dates import local_today
 from ipcity.pagination import paginate
+from ipcity.panels import panels
 
 # Actions the generic form may apply; the others have their own pages (letter, veto, disqualify).
 SIMPLE_ACTIONS = {Action.SUBMIT, Action.WITHDRAW, Action.RETURN, Action.DECLINE, Action.ACCEPT, Action.SHORTLIST,
@@ -76,9 +77,16 @@ def application_list(request):
         "form": form, "page": page, "rows": rows, "querystring": querystring, "title": title})
 
 
-def _timeline(application):
-    return (AuditEntry.objects.filter(content_type__app_label="evaluations", content_type__model="application",
-                                      object_id=str(application.pk)).select_related("content_type")[:200])
+# Decisions stay with national staff until the cycle's results are published (公示).
+OUTCOME_ACTIONS = [f"application.{action.value}" for action in (Action.APPROVE, Action.REJECT, Action.PASS, Action.FAIL)]
+
+
+def _timeline(application, user):
+    entries = AuditEntry.objects.filter(content_type__app_label="evaluations", content_type__model="application",
+                                        object_id=str(application.pk)).select_related("content_type")
+    if not application.cycle.results_published and not user.has_role(Role.NATIONAL_ADMIN):
+        entries = entries.exclude(action__in=OUTCOME_ACTIONS).exclude(action__startswith="decision.")
+    return entries[:200]
 
 
 @login_required
@@ -108,10 +116,11 @@ def application_detail(request, pk: int):
         "materials": materials_for(application),
         "upload_kinds": uploadable_kinds(application, user),
         "snapshots": snapshots,
-        "timeline": _timeline(application),
+        "timeline": _timeline(application, user),
         "city_deadline": deadlines.deadline_for(application, Stage.CITY),
         "province_deadline": deadlines.deadline_for(application, Stage.PROVINCE),
         "today": local_today(),
+        "panels": panels("application", request, application),
     }
     if is_province or is_national:
         from evaluations.views.actions import panel_context

@@ -21,7 +21,7 @@ from evaluations.models import Application, Cycle
 from evaluations.selectors import cycles_visible_to
 from evaluations.views.common import attempt
 from ipcity.dates import local_today
-from ipcity.forms import StyledForm
+from ipcity.forms import DateInput, StyledForm
 from ipcity.pagination import paginate
 from reviews.enums import ACTIVE_ASSIGNMENT_STATUSES, AssignmentStatus
 from reviews.models import Assignment, Rubric
@@ -39,7 +39,7 @@ STATUS_CSS = {AssignmentStatus.ASSIGNED: "text-bg-secondary", AssignmentStatus.O
 
 
 def _date_widget():
-    return forms.DateInput(attrs={"type": "date"})
+    return DateInput()
 
 
 class AutoAssignForm(StyledForm):

@@ -21,7 +21,7 @@ from evaluations.models import Application, Cycle
 from evaluations.views.common import attempt
 from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
-from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, Outcome
+from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, Outcome, ReportKind
 from reviews.models import AnnualAssessment, Criterion, Decision, Score
 from reviews.selectors import reviews_visible_to
 from reviews.services import assessments as assessment_services
@@ -140,6 +140,7 @@ def _decision_context(request, cycle: Cycle, form: DecisionForm) -> dict:
     aggregate = rubric.aggregate if rubric else ""
     return {
         "cycle": cycle, "rubric": rubric, "rows": rows, "form": form, "group": group,
+        "report_kinds": [ReportKind.CYCLE_XLSX, ReportKind.CYCLE_PDF],
         "groups": list(LEVEL_GROUP_LABELS.items()),
         "counted": {"mean": aggregate == Aggregate.MEAN, "median": aggregate == Aggregate.MEDIAN,
                     "trimmed": aggregate == Aggregate.TRIMMED_MEAN},

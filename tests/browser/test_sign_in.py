@@ -48,6 +48,6 @@ def test_national_admin_filters_cities_and_logs_out(watched_page, live_server, f
     assert rows.count() == 1
     assert "阳江市" in rows.first.inner_text()
     screenshot(page, "foundation-national-home")
-    page.click("nav .dropdown-toggle")
+    page.click("#user-menu")
     page.click("text=退出登录")
     page.wait_for_selector("input[name=username]")

@@ -79,6 +79,8 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
         "accounts created: 18",
         "evaluations: cycles created: 4, applications: 4",
         "reviews: reviewer profiles: 6, rubrics: 4, assignments: 5",
+        "plans: national plan tasks: 8, city plans created: 3, plan tasks added: 35, leadership members added: 19, "
+        "responsibility items: 18, items linked: 10",
         "",
         "username    role                                        place",
         "cnipa       National administrator (CNIPA)              国家知识产权局",

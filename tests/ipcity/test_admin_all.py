@@ -10,7 +10,7 @@ from cities.enums import Role
 from tests.factories import user_with_role
 
 MODELS = sorted((m._meta.app_label, m._meta.model_name) for m in admin.site._registry
-                if m._meta.app_label in ("cities", "evaluations", "reviews"))
+                if m._meta.app_label in ("cities", "evaluations", "reviews", "plans"))
 WHO_MANAGES = {("cities", "user"): Role.SYSTEM_ADMIN, ("cities", "membership"): Role.SECURITY_ADMIN,
                ("cities", "auditentry"): Role.AUDIT_ADMIN}
 
@@ -18,7 +18,7 @@ WHO_MANAGES = {("cities", "user"): Role.SYSTEM_ADMIN, ("cities", "membership"): 
 def test_every_model_of_the_apps_is_registered():
     from django.apps import apps
 
-    ours = {(m._meta.app_label, m._meta.model_name) for app in ("cities", "evaluations", "reviews")
+    ours = {(m._meta.app_label, m._meta.model_name) for app in ("cities", "evaluations", "reviews", "plans")
             for m in apps.get_app_config(app).get_models()}
     assert ours - set(MODELS) == {("cities", "notification")}  # the inbox is each user's own
 

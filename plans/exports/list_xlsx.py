@@ -1,0 +1,126 @@
+"""A responsibility list in the layout of 抚顺's 附件2 (责任清单) as an .xlsx workbook.
+
+The printed words (责任清单, 序号, 工作事项 …) are the government form itself, not interface text: they stay in Chinese
+whatever the interface language, and plans.imports reads the same cells back. The 工作事项 cell is merged down the
+consecutive items of one work area, as in the original.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from plans.models import ResponsibilityItem, ResponsibilityList
+
+SHEET_TITLE = "责任清单"
+TITLE = "{year}年工作计划责任清单"
+HEADINGS = ("序号", "工作事项", "工作任务", "完成标准", "责任单位")
+NUMBER_COLUMN, AREA_COLUMN, TASK_COLUMN, STANDARD_COLUMN, UNITS_COLUMN = 1, 2, 3, 4, 5
+TITLE_ROW, HEADER_ROW, FIRST_ITEM_ROW = 1, 2, 3
+WIDTHS = (7, 18, 44, 48, 26)
+UNIT_JOINER = "、"
+
+BODY_FONT = "宋体"
+TITLE_FONT = "黑体"
+THIN = Side(style="thin", color="000000")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+
+
+@dataclass(frozen=True)
+class AreaGroup:
+    work_area: str
+    first_row: int
+    last_row: int
+
+
+def units_text(item: ResponsibilityItem) -> str:
+    units = list(item.responsible_units or [])
+    if not units and item.lead_unit:
+        units = [item.lead_unit]
+    return UNIT_JOINER.join(units)
+
+
+def area_groups(items: list[ResponsibilityItem]) -> list[AreaGroup]:
+    """Runs of consecutive items with the same work area, with the sheet rows they take."""
+    groups: list[AreaGroup] = []
+    for offset, item in enumerate(items):
+        row = FIRST_ITEM_ROW + offset
+        if groups and groups[-1].work_area == item.work_area and groups[-1].last_row == row - 1:
+            groups[-1] = AreaGroup(item.work_area, groups[-1].first_row, row)
+        else:
+            groups.append(AreaGroup(item.work_area, row, row))
+    return groups
+
+
+def _style(cell, *, alignment=LEFT, bold=False, size=11, font=BODY_FONT, border=BOX, fill=None) -> None:
+    cell.font = Font(name=font, size=size, bold=bold)
+    cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    if fill is not None:
+        cell.fill = fill
+
+
+def _text(cell, value: str) -> None:
+    cell.value = value
+    if value:
+        cell.data_type = "s"  # a text starting with "=" stays text, never becomes a formula
+
+
+def responsibility_list_workbook(rlist: ResponsibilityList) -> bytes:
+    items = list(rlist.items.order_by("number"))
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = SHEET_TITLE
+    for column, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+
+    ws.cell(TITLE_ROW, 1, TITLE.format(year=rlist.year))
+    ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(HEADINGS))
+    _style(ws.cell(TITLE_ROW, 1), alignment=CENTER, bold=True, size=16, font=TITLE_FONT, border=None)
+    ws.row_dimensions[TITLE_ROW].height = 36
+    for column, heading in enumerate(HEADINGS, start=1):
+        _style(ws.cell(HEADER_ROW, column, heading), alignment=CENTER, bold=True, fill=HEADER_FILL)
+    ws.row_dimensions[HEADER_ROW].height = 22
+
+    for offset, item in enumerate(items):
+        row = FIRST_ITEM_ROW + offset
+        ws.cell(row, NUMBER_COLUMN, item.number)
+        _text(ws.cell(row, AREA_COLUMN), item.work_area)
+        _text(ws.cell(row, TASK_COLUMN), item.task)
+        _text(ws.cell(row, STANDARD_COLUMN), item.completion_standard)
+        _text(ws.cell(row, UNITS_COLUMN), units_text(item))
+        for column in range(1, len(HEADINGS) + 1):
+            _style(ws.cell(row, column), alignment=CENTER if column in (NUMBER_COLUMN, AREA_COLUMN) else LEFT)
+
+    for group in area_groups(items):
+        if group.last_row > group.first_row:
+            ws.merge_cells(start_row=group.first_row, start_column=AREA_COLUMN, end_row=group.last_row,
+                           end_column=AREA_COLUMN)
+        # Merging empties the lower cells: style them again so the border runs down the whole range.
+        for row in range(group.first_row, group.last_row + 1):
+            _style(ws.cell(row, AREA_COLUMN), alignment=CENTER)
+
+    last_row = max(HEADER_ROW, FIRST_ITEM_ROW + len(items) - 1)
+    ws.freeze_panes = ws.cell(FIRST_ITEM_ROW, 1)
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.print_area = f"A1:{get_column_letter(len(HEADINGS))}{last_row}"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    workbook.properties.title = rlist.title
+    workbook.properties.creator = "ipcity"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

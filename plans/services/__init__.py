@@ -1,0 +1,1 @@
+"""Writes of the plans app: each checks permission, validates, writes atomically and audits."""
