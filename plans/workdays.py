@@ -81,10 +81,10 @@ def _is_public_holiday(day: dt.date) -> bool:
 def describe_deadline(day: dt.date) -> str:
     """The deadline as users should read it, noting the next working day when it falls on a day off.
 
-    e.g. "2026-10-01 is a public holiday; the next working day is 2026-10-09".
+    e.g. "2026年10月1日为法定节假日，顺延至下一个工作日2026年10月8日" (dates in the user's language).
     """
     following = next_workday(day)
-    shown = date_format(day, "Y-m-d")
+    shown = date_format(day, "DATE_FORMAT")
     if following == day:
         return shown
     if _is_public_holiday(day):
@@ -92,7 +92,7 @@ def describe_deadline(day: dt.date) -> str:
     else:
         reason = _("%(date)s is a weekend day") % {"date": shown}
     return _("%(reason)s; the next working day is %(next)s") % {
-        "reason": reason, "next": date_format(following, "Y-m-d")}
+        "reason": reason, "next": date_format(following, "DATE_FORMAT")}
 
 
 def coverage_warning(year: int) -> str | None:

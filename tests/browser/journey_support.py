@@ -189,3 +189,41 @@ def fill_workbook(content: bytes, cells: dict[str, object]) -> bytes:
 
 def read_download(download) -> bytes:
     return Path(download.path()).read_bytes()
+
+
+# --- journeys 6 and 7: responsibility lists, the dashboard, reminders ----------------------------
+
+
+@dataclass
+class PlansWorld:
+    liaoning: Province
+    fushun_city: City
+    users: dict[str, User] = field(default_factory=dict)
+
+
+def build_plans_world() -> PlansWorld:
+    """The small world of the responsibility-list journeys: 辽宁 and 抚顺市 (210400), ``fushun`` (city officer of
+    抚顺), ``liaoning`` (province staff of 辽宁) and ``cnipa``. No cycle, so no deadline but the list's."""
+    liaoning = ProvinceFactory(code="210000", name="辽宁省", short_name="辽宁")
+    fushun_city = CityFactory(code="210400", province=liaoning, name="抚顺市", full_name="抚顺市")
+    users = {
+        "cnipa": user_with_role(Role.NATIONAL_ADMIN, username="cnipa"),
+        "liaoning": user_with_role(Role.PROVINCE_STAFF, username="liaoning", province=liaoning),
+        "fushun": user_with_role(Role.CITY_OFFICER, username="fushun", city=fushun_city),
+    }
+    return PlansWorld(liaoning=liaoning, fushun_city=fushun_city, users=users)
+
+
+def dashboard_metric(page, name: str) -> str:
+    """A figure of the city summary of the dashboard (``<dd data-metric=...>`` in dashboard_city_officer.html)."""
+    return page.locator(f"#city-summary [data-metric='{name}']").inner_text().strip()
+
+
+def exported_table(page, key: str) -> list[dict[str, object]]:
+    """Download a dashboard table through its Excel button (``a[data-export=key]``) and read its rows, each as
+    {header: value}."""
+    with page.expect_download() as downloading:
+        page.click(f"a[data-export='{key}']")
+    sheet = openpyxl.load_workbook(io.BytesIO(read_download(downloading.value))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]

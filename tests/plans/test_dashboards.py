@@ -298,11 +298,14 @@ def page_tables(html: str) -> dict[str, list[list[str]]]:
 
 
 def normalized(rows: list[list[str]]) -> list[list]:
-    """Numbers compared as numbers (the page shows 40.0 where Excel holds 40); an empty cell is empty whether
-    the page shows it as "—" (NULL) or blank."""
+    """Numbers compared as numbers (the page shows 40.0 where Excel holds 40); dates as dates (the page shows
+    2021年3月31日 where Excel holds 2021-03-31); an empty cell is empty whether the page shows it as "—" (NULL)
+    or blank."""
     def one(text: str):
         if text in ("", "—"):
             return ""
+        if (match := re.fullmatch(r"(\d{4})年(\d{1,2})月(\d{1,2})日", text)):
+            return "%s-%02d-%02d" % (match[1], int(match[2]), int(match[3]))
         try:
             return Decimal(text.replace(",", ""))
         except ArithmeticError:

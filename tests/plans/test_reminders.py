@@ -139,7 +139,7 @@ def test_sweep_messages_say_the_days_left_and_the_holiday(people, fushun_city, t
     assert sweep() == 2
     notification = Notification.objects.get(recipient=people["fushun"])
     assert notification.title == "Due in 3 days: 抚顺市 2025 responsibility list, item 1: 开展知识产权贯标工作"
-    assert notification.body == ("Deadline: 2025-10-01 is a public holiday; the next working day is 2025-10-09 "
+    assert notification.body == ("Deadline: Oct. 1, 2025 is a public holiday; the next working day is Oct. 9, 2025 "
                                  "(end of the day, Beijing time).")
     assert notification.url == f"/responsibility/items/{item.pk}/"
     assert mail.outbox[0].subject == notification.title

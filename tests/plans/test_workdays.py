@@ -95,19 +95,19 @@ def test_next_workday_after_national_day_2024():
 
 def test_describe_deadline_public_holiday_2026():
     assert describe_deadline(dt.date(2026, 10, 1)) == (
-        "2026-10-01 is a public holiday; the next working day is 2026-10-08")
+        "Oct. 1, 2026 is a public holiday; the next working day is Oct. 8, 2026")
 
 
 def test_describe_deadline_weekend_and_working_day():
     assert describe_deadline(dt.date(2024, 10, 19)) == (
-        "2024-10-19 is a weekend day; the next working day is 2024-10-21")
-    assert describe_deadline(dt.date(2024, 10, 12)) == "2024-10-12"
+        "Oct. 19, 2024 is a weekend day; the next working day is Oct. 21, 2024")
+    assert describe_deadline(dt.date(2024, 10, 12)) == "Oct. 12, 2024"
 
 
 def test_describe_deadline_override_holiday_in_uncovered_year():
     HolidayOverride.objects.create(date=dt.date(2027, 10, 1), is_workday=False, note="National Day")
     assert describe_deadline(dt.date(2027, 10, 1)) == (
-        "2027-10-01 is a public holiday; the next working day is 2027-10-04")
+        "Oct. 1, 2027 is a public holiday; the next working day is Oct. 4, 2027")
 
 
 def test_set_holiday_override_by_national_admin_is_audited(national_admin):
