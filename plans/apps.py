@@ -6,3 +6,9 @@ class PlansConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "plans"
     verbose_name = _("Plans and tasks")
+
+    def ready(self) -> None:
+        from ipcity.panels import register_panel
+        from plans.panels import application_deadline_notes
+
+        register_panel("application", application_deadline_notes)

@@ -145,3 +145,27 @@ def remove_holiday_override(override: HolidayOverride, *, by) -> None:
                  data={"date": override.date.isoformat(), "note": override.note})
     override.delete()
 
+
+
+def deadline_notes(days) -> dict[dt.date, str]:
+    """For a page of deadlines: the note of each one that falls on a day off, with its next working day.
+    One query for the overrides of the whole range (pages must not query per row)."""
+    days = {day for day in days if day is not None}
+    if not days:
+        return {}
+    overrides = dict(HolidayOverride.objects.filter(date__gte=min(days), date__lte=max(days) + dt.timedelta(days=40))
+                     .values_list("date", "is_workday"))
+
+    def workday(day: dt.date) -> bool:
+        return overrides[day] if day in overrides else _package_is_workday(day)
+
+    notes = {}
+    for day in days:
+        if workday(day):
+            continue
+        following = day + dt.timedelta(days=1)
+        while not workday(following):
+            following += dt.timedelta(days=1)
+        notes[day] = _("not a working day: the next working day is %(date)s") % {
+            "date": date_format(following, "DATE_FORMAT")}
+    return notes

@@ -107,47 +107,55 @@ def recommend(request, pk: int):
     return render(request, "evaluations/recommendation_form.html", {"application": application, "form": form})
 
 
-def form_action(*, form_class, service, success, invalid, scope):
-    """A POST view: validate ``form_class``, call ``service(application, by=user, **data)``, then show the
-    application again with the outcome. ``scope`` finds the application the user may act on (404/403)."""
+def form_action(*, form_class, service, success, invalid, scope, context_key):
+    """A POST view: validate ``form_class`` and call ``service(application, by=user, **data)``. On success
+    back to the application; otherwise the application page again with this form bound, its errors next to
+    its fields (and the service's refusal above it). ``scope`` finds the application the user may act on."""
 
     @login_required
     @require_POST
     def view(request, pk: int):
+        from evaluations.views.applications import render_application
+
         application = scope(request, pk)
         form = form_class(request.POST)
         if form.is_valid():
-            attempt(request, lambda: service(application, by=request.user, **form.cleaned_data), success)
-        else:
-            messages.error(request, invalid)
-        return redirect("application_detail", pk=application.pk)
+            try:
+                service(application, by=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, success)
+                return redirect("application_detail", pk=application.pk)
+        messages.error(request, invalid)
+        return render_application(request, application, forms={context_key: form}, status=400)
 
     return view
 
 
 veto = form_action(
-    form_class=VetoForm, service=province.veto_application, scope=visible_application,
+    form_class=VetoForm, context_key="veto_form", service=province.veto_application, scope=visible_application,
     success=gettext_lazy("The one-vote veto was applied."),
     invalid=gettext_lazy("Choose at least one veto ground and describe the finding."))
 argumentation = form_action(
-    form_class=ArgumentationForm, service=province.record_argumentation, scope=_province_application,
+    form_class=ArgumentationForm, context_key="argumentation_form", service=province.record_argumentation, scope=_province_application,
     success=gettext_lazy("The expert argumentation was recorded."),
     invalid=gettext_lazy("Give the date, the experts and the conclusion."))
 measurement = form_action(
-    form_class=MeasurementForm, service=province.record_measurement, scope=_province_application,
+    form_class=MeasurementForm, context_key="measurement_form", service=province.record_measurement, scope=_province_application,
     success=gettext_lazy("The objective measurement was recorded."),
     invalid=gettext_lazy("Give the date and a score between 0 and 100."))
 site_visit = form_action(
-    form_class=SiteVisitForm, service=national.record_site_visit, scope=_national_application,
+    form_class=SiteVisitForm, context_key="site_visit_form", service=national.record_site_visit, scope=_national_application,
     success=gettext_lazy("The site visit was recorded."),
     invalid=gettext_lazy("Give the date, the experts and their opinion."))
 disqualify = form_action(
-    form_class=FraudForm, service=national.disqualify_application, scope=_national_application,
+    form_class=FraudForm, context_key="fraud_form", service=national.disqualify_application, scope=_national_application,
     success=gettext_lazy("The application was disqualified; the city and provincial bureaus were publicly "
                          "criticised."),
     invalid=gettext_lazy("Describe the fraud that was found."))
 extend = form_action(
-    form_class=ExtendDeadlineForm, service=application_services.extend_deadline, scope=_national_application,
+    form_class=ExtendDeadlineForm, context_key="extend_form", service=application_services.extend_deadline, scope=_national_application,
     success=gettext_lazy("The deadline was extended."), invalid=gettext_lazy("Give the new deadline and a reason."))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -91,7 +91,12 @@ def _timeline(application, user):
 
 @login_required
 def application_detail(request, pk: int):
-    application = visible_application(request, pk)
+    return render_application(request, visible_application(request, pk))
+
+
+def render_application(request, application, *, forms: dict | None = None, status: int = 200):
+    """The application page; ``forms`` replaces blank forms by bound ones, so a refused form shows its
+    errors next to its fields."""
     user = request.user
     cycle = application.cycle
     can_edit = user.has_perm("evaluations.edit_application", application) and application.is_editable
@@ -126,7 +131,8 @@ def application_detail(request, pk: int):
         from evaluations.views.actions import panel_context
 
         context.update(panel_context(application, user))
-    return render(request, "evaluations/application_detail.html", context)
+    context.update(forms or {})
+    return render(request, "evaluations/application_detail.html", context, status=status)
 
 
 @login_required
@@ -135,14 +141,16 @@ def application_details(request, pk: int):
     application = visible_application(request, pk)
     form = ApplicationDetailsForm(request.POST)
     if form.is_valid():
-        attempt(request, lambda: services.update_application_details(
-            application, theme=form.cleaned_data["theme"], enforcement_score=form.cleaned_data["enforcement_score"],
-            by=request.user), _("Saved."))
-    else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}：{error}" if field in form.fields else error)
-    return redirect("application_detail", pk=application.pk)
+        try:
+            services.update_application_details(application, theme=form.cleaned_data["theme"],
+                                                enforcement_score=form.cleaned_data["enforcement_score"],
+                                                by=request.user)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("application_detail", pk=application.pk)
+    return render_application(request, application, forms={"details_form": form}, status=400)
 
 
 @login_required

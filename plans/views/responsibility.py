@@ -40,6 +40,7 @@ from plans.models import (
     ResponsibilityList,
 )
 from plans.selectors import items_visible_to, lists_visible_to
+from plans.workdays import deadline_notes
 from plans.services import responsibility as services
 
 logger = logging.getLogger(__name__)
@@ -183,8 +184,9 @@ def reports_prefetch(*, evidence: bool = False) -> Prefetch:
 class ItemRow:
     """An item as a list or item page shows it, with the forms the user may use on it."""
 
-    def __init__(self, item: ResponsibilityItem, *, today, can_report: bool, can_verify: bool):
+    def __init__(self, item: ResponsibilityItem, *, today, can_report: bool, can_verify: bool, notes=None):
         self.item = item
+        self.deadline_note = (notes if notes is not None else deadline_notes([item.due_date])).get(item.due_date, "")
         self.reports = item.report_list
         self.latest = self.reports[0] if self.reports else None
         self.overdue = is_overdue(item, today)
@@ -267,8 +269,9 @@ def render_list(request, rlist: ResponsibilityList, *, import_form=None, import_
     perms = permissions(user, rlist)
     items = list(rlist.items.select_related("national_task").prefetch_related(reports_prefetch()).order_by("number"))
     groups: list[tuple[str, list[ItemRow]]] = []
+    notes = deadline_notes(item.due_date for item in items)
     for item in items:
-        row = ItemRow(item, today=today, can_report=perms["can_report"], can_verify=perms["can_verify"])
+        row = ItemRow(item, today=today, can_report=perms["can_report"], can_verify=perms["can_verify"], notes=notes)
         if not groups or groups[-1][0] != item.work_area:
             groups.append((item.work_area, []))
         groups[-1][1].append(row)

@@ -141,3 +141,28 @@ def test_proof_documents_link_to_rows_of_the_table(client, world):
     snapshot = application.snapshots.get()
     assert (snapshot.data["values"]["19"]["proofs"], snapshot.data["values"]["20"]["proofs"]) == ([proof.pk],
                                                                                                   [proof.pk])
+
+
+def test_a_refused_panel_form_shows_its_errors_next_to_the_fields(client, world):
+    from evaluations.models import Measurement
+
+    application = application_in(world, CycleKind.DEMONSTRATION, S.SUBMITTED)
+    application.measurement.delete()
+    client.force_login(world["staff"])
+    response = client.post(reverse("application_measurement", args=[application.pk]),
+                           {"measured_on": "2026-05-30", "score": "120", "notes": ""})
+    assert response.status_code == 400
+    form = response.context["measurement_form"]
+    assert list(form.errors) == ["score"]
+    html = response.content.decode()
+    assert 'id="id_score_error"' in html
+    assert Measurement.objects.filter(application=application).count() == 0
+    # A refusal by the service (a second veto of a vetoed application) shows above the form, naming the rule.
+    response = client.post(reverse("application_veto", args=[application.pk]),
+                           {"grounds": ["excess_funding"], "finding": "超额资助"})
+    assert response.status_code == 302
+    response = client.post(reverse("application_veto", args=[application.pk]),
+                           {"grounds": ["excess_funding"], "finding": "超额资助"})
+    assert response.status_code == 400
+    assert list(response.context["veto_form"].non_field_errors()) == [
+        "申报当前状态为“一票否决”，不能执行“一票否决”操作。"]

@@ -182,3 +182,36 @@ def test_preferences_page_province_staff_may_not_touch_overrides(client, liaonin
                        {"date": "2027-10-02", "is_workday": "0"}).status_code == 403
     assert client.post(f"/account/notifications/holidays/{override.pk}/remove/").status_code == 403
     assert list(HolidayOverride.objects.values_list("date", flat=True)) == [dt.date(2027, 10, 1)]
+
+
+def test_deadline_notes_of_a_page_need_one_query(db, django_assert_num_queries):
+    import datetime as dt
+
+    from plans.workdays import deadline_notes
+
+    days = [dt.date(2024, 10, 1), dt.date(2024, 10, 8), dt.date(2024, 10, 12), dt.date(2024, 10, 19)]
+    with translation.override("en"), django_assert_num_queries(1):
+        notes = deadline_notes(days)
+    assert notes == {
+        dt.date(2024, 10, 1): "not a working day: the next working day is Oct. 8, 2024",
+        dt.date(2024, 10, 19): "not a working day: the next working day is Oct. 21, 2024",
+    }
+
+
+def test_application_page_notes_a_deadline_on_a_public_holiday(client, national_admin, fushun_officer, fushun_city):
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from evaluations.basic_info import load_template
+    from evaluations.enums import CycleKind
+    from evaluations.models import Application
+    from evaluations.services import cycles
+
+    load_template()
+    cycle = cycles.create_cycle(kind=CycleKind.PILOT, year=2026, city_deadline=dt.date(2026, 10, 1),
+                                province_deadline=dt.date(2026, 10, 15), by=national_admin)
+    application = Application.objects.create(cycle=cycle, city=fushun_city)
+    client.force_login(fushun_officer)
+    html = client.get(reverse("application_detail", args=[application.pk])).content.decode()
+    assert "2026年10月1日，非工作日，顺延至下一个工作日2026年10月8日" in html
