@@ -12,6 +12,7 @@ from evaluations.enums import (
     PROVINCE_MATERIAL_KINDS,
     ApplicationState,
     CycleKind,
+    CycleStatus,
     MaterialKind,
     VetoGround,
 )
@@ -141,3 +142,11 @@ class ApplicationFilterForm(StyledForm):
     def __init__(self, *args, cycles=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["cycle"].queryset = cycles
+
+
+class CycleFilterForm(StyledForm):
+    kind = forms.ChoiceField(label=_("Procedure"), choices=[("", _("All procedures")), *CycleKind.choices],
+                             required=False)
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2008, max_value=2100)
+    status = forms.ChoiceField(label=_("Status"), choices=[("", _("Any status")), *CycleStatus.choices],
+                               required=False)

@@ -16,7 +16,7 @@ from cities.models import City, Province
 from cities.rules import city_ids_of
 from evaluations import eligibility
 from evaluations.enums import CycleStatus
-from evaluations.forms import ChecklistItemForm, CycleForm, QuotaForm
+from evaluations.forms import ChecklistItemForm, CycleFilterForm, CycleForm, QuotaForm
 from evaluations.selectors import applications_visible_to, cycles_visible_to
 from evaluations.services import applications as application_services
 from evaluations.services import cycles as cycle_services
@@ -27,12 +27,22 @@ from ipcity.pagination import paginate
 
 @login_required
 def cycle_list(request):
-    cycles = cycles_visible_to(request.user).annotate(n_applications=Count("applications")).order_by("-year", "kind")
     if not request.user.roles:
         raise PermissionDenied
+    cycles = cycles_visible_to(request.user).annotate(n_applications=Count("applications")).order_by("-year", "kind")
+    form = CycleFilterForm(request.GET or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["kind"]:
+            cycles = cycles.filter(kind=data["kind"])
+        if data["year"]:
+            cycles = cycles.filter(year=data["year"])
+        if data["status"]:
+            cycles = cycles.filter(status=data["status"])
     page, querystring = paginate(request, cycles)
     return render(request, "evaluations/cycle_list.html", {
-        "page": page, "querystring": querystring, "can_manage": request.user.has_perm("evaluations.manage_cycles")})
+        "page": page, "querystring": querystring, "form": form,
+        "can_manage": request.user.has_perm("evaluations.manage_cycles")})
 
 
 @login_required

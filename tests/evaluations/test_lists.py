@@ -77,3 +77,15 @@ def test_national_admin_configures_materials_and_conditions(client, national_adm
     first = cycle.checklist.first()
     client.post(reverse("cycle_checklist_remove", args=[cycle.pk, first.pk]))
     assert not cycle.checklist.filter(pk=first.pk).exists()
+
+
+def test_cycle_list_filters_by_procedure_year_and_status(client, national_admin, template):
+    for year in (2025, 2026):
+        for kind in (CycleKind.PILOT, CycleKind.DEMONSTRATION):
+            cycle_services.create_cycle(kind=kind, year=year, by=national_admin)
+    client.force_login(national_admin)
+    page = client.get(reverse("cycle_list"), {"kind": CycleKind.PILOT, "year": 2026, "status": "draft"})
+    assert [(c.kind, c.year) for c in page.context["page"].object_list] == [(CycleKind.PILOT, 2026)]
+    empty = client.get(reverse("cycle_list"), {"status": "open"})
+    assert list(empty.context["page"].object_list) == []
+    assert "没有符合筛选条件的评定批次。" in empty.content.decode()
