@@ -270,23 +270,31 @@ def city_plan_edit(request, pk: int):
     return render(request, "plans/cityplan_form.html", {"form": form, "plan": plan})
 
 
-def _target_form_page(request, plan: CityPlan, target: PlanTarget | None):
-    initial = {}
-    if target is not None:
-        initial = {name: getattr(target, name) for name in plan_services.TARGET_FIELDS}
-    form = TargetForm(request.POST or None, initial=initial)
+def _child_form_page(request, plan: CityPlan, obj, *, form_class, initial: dict, add, update, success: str,
+                     template: str, name: str):
+    """The add/edit page of a target or a task of ``plan``: validate, call the add or update service,
+    show the service's refusal next to the fields."""
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            if target is None:
-                plan_services.add_plan_target(plan, by=request.user, **form.cleaned_data)
+            if obj is None:
+                add(plan, by=request.user, **form.cleaned_data)
             else:
-                plan_services.update_plan_target(target, by=request.user, **form.cleaned_data)
+                update(obj, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("The target was saved."))
+            messages.success(request, success)
             return redirect("city_plan_detail", pk=plan.pk)
-    return render(request, "plans/cityplan_target_form.html", {"form": form, "plan": plan, "target": target})
+    return render(request, template, {"form": form, "plan": plan, name: obj})
+
+
+def _target_form_page(request, plan: CityPlan, target: PlanTarget | None):
+    initial = {name: getattr(target, name) for name in plan_services.TARGET_FIELDS} if target is not None else {}
+    return _child_form_page(request, plan, target, form_class=TargetForm, initial=initial,
+                            add=plan_services.add_plan_target, update=plan_services.update_plan_target,
+                            success=_("The target was saved."), template="plans/cityplan_target_form.html",
+                            name="target")
 
 
 @login_required
@@ -314,23 +322,11 @@ def city_plan_target_delete(request, pk: int, target_pk: int):
 
 
 def _task_form_page(request, plan: CityPlan, task: PlanTask | None):
-    initial = {}
-    if task is not None:
-        initial = {"heading": task.heading, "text": task.text, "lead_unit": task.lead_unit,
-                   "responsible_units": "、".join(task.responsible_units)}
-    form = TaskForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if task is None:
-                plan_services.add_plan_task(plan, by=request.user, **form.cleaned_data)
-            else:
-                plan_services.update_plan_task(task, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _form_errors(form, exc)
-        else:
-            messages.success(request, _("The task was saved."))
-            return redirect("city_plan_detail", pk=plan.pk)
-    return render(request, "plans/cityplan_task_form.html", {"form": form, "plan": plan, "task": task})
+    initial = ({"heading": task.heading, "text": task.text, "lead_unit": task.lead_unit,
+                "responsible_units": "、".join(task.responsible_units)} if task is not None else {})
+    return _child_form_page(request, plan, task, form_class=TaskForm, initial=initial,
+                            add=plan_services.add_plan_task, update=plan_services.update_plan_task,
+                            success=_("The task was saved."), template="plans/cityplan_task_form.html", name="task")
 
 
 @login_required
