@@ -9,3 +9,4 @@ class CitiesConfig(AppConfig):
 
     def ready(self) -> None:
         from cities import signals  # noqa: F401  (login/logout audit)
+        from cities import tokens  # noqa: F401  (labels of the token audit actions)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cities.enums import Role
 from cities.models import City, Membership, Notification, User
@@ -27,3 +30,18 @@ def users_with_role(role: str, *, city: City | None = None, province_id: int | N
 
 def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def mark_read(notification: Notification, *, by: User) -> Notification:
+    """Mark one of ``by``'s own notifications read (reading one's own inbox is not audited)."""
+    if notification.recipient_id != by.pk:
+        raise PermissionDenied(_("You may only mark your own notifications as read."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def mark_all_read(*, by: User) -> int:
+    """Mark every unread notification of ``by`` read; the number marked."""
+    return Notification.objects.filter(recipient=by, read_at__isnull=True).update(read_at=timezone.now())

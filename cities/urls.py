@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cities.views import accounts, audit, home, inbox, places
+from cities.views import accounts, audit, home, inbox, places, tokens
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("accounts/tokens/", tokens.api_tokens, name="api_tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
     path("healthz", accounts.healthz, name="healthz"),
     path("cities/", places.city_list, name="city_list"),
     path("cities/<str:code>/", places.city_detail, name="city_detail"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import translation
 
 from ipcity.audit_context import audit_request_context
@@ -47,3 +48,28 @@ def client_ip(request) -> str | None:
         if forwarded:
             return forwarded.split(",")[0].strip() or None
     return request.META.get("REMOTE_ADDR") or None
+
+
+class UploadRedirectMiddleware:
+    """An upload sent in the background (app.js, for its progress bar) cannot see a redirect: the
+    browser follows it inside the request. For such a request (header ``X-Upload: progress``) a redirect
+    becomes ``204`` with the target in ``X-Location``, and the page navigates there itself, so the next
+    page (and its flash message) is shown exactly as after an ordinary submission. A refused upload (the
+    form again with its errors, 400) is sent as 200 with ``X-Upload-Status: 400``: the page shows it in
+    place, and the browser does not log the refusal as a failed resource."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.headers.get("X-Upload") != "progress":
+            return response
+        if response.status_code in (301, 302, 303, 307, 308):
+            location = response["Location"]
+            response = HttpResponse(status=204)
+            response["X-Location"] = location
+        elif response.status_code == 400 and response.get("Content-Type", "").startswith("text/html"):
+            response["X-Upload-Status"] = "400"
+            response.status_code = 200
+        return response

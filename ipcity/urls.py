@@ -4,6 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("ipcity.api_urls")),
     path("", include("cities.urls")),
     path("", include("evaluations.urls")),
     path("", include("reviews.urls")),

@@ -3,5 +3,6 @@ from cities.models.audit import AuditEntry
 from cities.models.designations import Designation
 from cities.models.notifications import Notification
 from cities.models.places import City, Province
+from cities.models.tokens import ApiToken
 
-__all__ = ["AuditEntry", "City", "Designation", "Membership", "Notification", "Province", "User"]
+__all__ = ["ApiToken", "AuditEntry", "City", "Designation", "Membership", "Notification", "Province", "User"]

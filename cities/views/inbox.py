@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from cities.models import Notification
+from cities.notifications import mark_all_read, mark_read
 from ipcity.pagination import paginate
 
 
@@ -26,9 +26,7 @@ def inbox(request):
 def notification_open(request, pk: int):
     """Mark one notification read and follow its link."""
     notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+    mark_read(notification, by=request.user)
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()}):
         return redirect(notification.url)
     return redirect("inbox")
@@ -37,5 +35,5 @@ def notification_open(request, pk: int):
 @login_required
 @require_POST
 def notifications_read_all(request):
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    mark_all_read(by=request.user)
     return redirect("inbox")

@@ -151,14 +151,20 @@ def upload_material(page, *, kind: str, name: str, title: str = "") -> None:
     if title:
         form.locator("input[name=title]").fill(title)
     form.locator("input[type=file]").set_input_files(pdf_upload(name))
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+    submit_upload(page, "form.material-upload-form button[type=submit]")
 
 
 def submit_and_wait(page, selector: str) -> None:
     """Click a submit button and wait for the page the form leads to."""
     with page.expect_navigation():
         page.click(selector)
+
+
+def submit_upload(page, selector: str) -> None:
+    """Click the submit button of a form with a file: app.js sends it with a progress bar under the form,
+    then shows the next page (accepted) or the form again with its errors (refused). Wait for that page."""
+    page.click(selector)
+    page.wait_for_function("() => document.readyState === 'complete' && !document.querySelector('form .upload-progress')")
 
 
 def state_of(page) -> str:

@@ -46,6 +46,7 @@ from tests.browser.journey_support import (
     sign_out,
     state_of,
     submit_and_wait,
+    submit_upload,
     upload_material,
     watched_context_page,
     xlsx_upload,
@@ -109,7 +110,7 @@ def journey1_city_prepares_and_submits(page, live_server, world) -> Application:
     import_form = f"form[action='{reverse('application_basic_info_import', args=[application.pk])}']"
     page.set_input_files(f"{import_form} input[type=file]",
                          xlsx_upload("基本情况表.xlsx", fill_workbook(downloaded, {**offline, bad_cell: BAD_TEXT})))
-    submit_and_wait(page, f"{import_form} button[type=submit]")
+    submit_upload(page, f"{import_form} button[type=submit]")
     errors = page.locator("#import-errors").inner_text()
     assert f"{bad_cell}:" in errors or f"{bad_cell}：" in errors, errors
     assert BAD_TEXT in errors
@@ -118,7 +119,7 @@ def journey1_city_prepares_and_submits(page, live_server, world) -> Application:
 
     page.set_input_files(f"{import_form} input[type=file]",
                          xlsx_upload("基本情况表（修改）.xlsx", fill_workbook(downloaded, offline)))
-    submit_and_wait(page, f"{import_form} button[type=submit]")
+    submit_upload(page, f"{import_form} button[type=submit]")
     assert page.locator("#import-errors").count() == 0
     assert page.locator(f"[name=v{trademarks.pk}]").input_value() == "12876"
     assert page.locator("main .badge.text-bg-success").count() == 1  # the table is complete

@@ -94,8 +94,8 @@ def test_journey6_city_reports_completion_with_evidence_province_verifies_dashbo
     form.locator("input[name=percent]").fill("100")
     form.locator("textarea[name=note]").fill(NOTE)
     form.locator("input[name=evidence_files]").set_input_files(pdf_upload(EVIDENCE_NAME))
-    with page.expect_navigation():
-        form.locator("button[type=submit]").click()
+    form.locator("button[type=submit]").click()
+    page.wait_for_function("() => document.readyState === 'complete' && !document.querySelector('form .upload-progress')")
     assert page.url == f"{live_server.url}{list_path}#item-{item.pk}"
     assert page.locator(".alert-danger").count() == 0, page.locator(".alert-danger").all_inner_texts()
     assert page.locator(".alert-success").count() == 1

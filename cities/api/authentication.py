@@ -1,0 +1,41 @@
+"""Token authentication for the API: ``Authorization: Token <key>`` (or ``Bearer <key>``)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from cities.tokens import user_for_key
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    keywords = (b"token", b"bearer")
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() not in self.keywords:
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("Send the header as “Authorization: Token <key>”."))
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed(_("The API token is invalid or has been revoked.")) from None
+        found = user_for_key(key)
+        if found is None:
+            raise exceptions.AuthenticationFailed(_("The API token is invalid or has been revoked."))
+        return found
+
+    def authenticate_header(self, request) -> str:
+        # A 401 (not 403) tells a client without credentials to authenticate.
+        return 'Token realm="ipcity"'
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "header", "name": "Authorization",
+                "description": str(_("“Token ipc_…”: a personal token created in your account."))}
