@@ -10,8 +10,12 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.forms import AdminUserCreationForm
 
-from cities import services
-from cities.models import AuditEntry, City, Designation, Membership, Province, User
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from cities import services, tokens
+from cities.models import ApiToken, AuditEntry, City, Designation, Membership, Province, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -80,6 +84,28 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     search_fields = ("actor_name", "object_repr", "reason", "action")
     date_hierarchy = "created_at"
     list_select_related = ("content_type",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """The security administrator sees every API token (never a key: only its prefix) and revokes them."""
+
+    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    search_fields = ("user__username", "name", "prefix")
+    list_select_related = ("user",)
+    actions = ["revoke"]
+
+    @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["view"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            try:
+                tokens.revoke_api_token(token, by=request.user)
+            except ValidationError:
+                continue
+            revoked += 1
+        self.message_user(request, _("%(n)d tokens revoked.") % {"n": revoked})
 
 
 class MembershipForm(forms.ModelForm):

@@ -72,6 +72,7 @@ for action in ("add", "change"):
 for action in ("view", "add", "change"):
     rules.add_perm(f"cities.{action}_membership", is_security_admin)
 rules.add_perm("cities.view_auditentry", is_audit_admin)
+rules.add_perm("cities.view_apitoken", is_security_admin)
 rules.add_perm("django_celery_beat", is_system_admin)
 for model in ("periodictask", "crontabschedule", "intervalschedule", "clockedschedule", "solarschedule"):
     for action in ("view", "add", "change", "delete"):

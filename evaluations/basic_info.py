@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from cities import audit
 from cities.enums import Role
 from cities.rules import city_ids_of
-from evaluations.enums import EDITABLE_STATES, AnswerType
+from evaluations.enums import EDITABLE_STATES, AnswerType, ApplicationState
 from evaluations.models import Indicator, IndicatorTemplate, IndicatorValue
+from evaluations.selectors import shown_state
 
 audit.register_actions({
     "basic_info.proof": gettext_lazy("Linked proof to the table"),
@@ -201,12 +202,14 @@ def require_table_editor(by, city) -> None:
         raise PermissionDenied(_("You do not have permission to do this."))
 
 
-def ensure_editable(application) -> None:
-    """Refuse changes once the application has left the city (the caller view checks this)."""
+def ensure_editable(application, user=None) -> None:
+    """Refuse changes once the application has left the city (the caller view checks this). The message
+    names the state ``user`` may see (an unpublished outcome stays hidden)."""
     if application.state not in EDITABLE_STATES:
+        state = application.state if user is None else shown_state(application, user)
         raise ValidationError(
             _("The application is %(state)s; its basic-information table can no longer be changed.")
-            % {"state": application.get_state_display()})
+            % {"state": ApplicationState(state).label})
 
 
 def save_indicator_values(city, year: int, template: IndicatorTemplate, values: dict[int, str], *, by,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from cities.enums import Role
 from cities.rules import city_ids_of, province_ids_of
 from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleStatus
-from evaluations.models import Application, Cycle
+from evaluations.models import Application, Cycle, IndicatorValue
 
 
 # Other apps widen what a user sees without this module importing them: the review app adds a
@@ -44,6 +44,28 @@ def cycles_visible_to(user) -> QuerySet[Cycle]:
     if user.has_role(Role.NATIONAL_ADMIN):
         return cycles
     return cycles.exclude(status=CycleStatus.DRAFT)
+
+
+def indicator_values_visible_to(user) -> QuerySet[IndicatorValue]:
+    """A city's basic-information values: national staff see all; a city officer its city's; others (province
+    staff, reviewers) the values of a (city, data year) that an application they may see reports."""
+    values = IndicatorValue.objects.select_related("city", "indicator")
+    if not getattr(user, "is_authenticated", False):
+        return values.none()
+    if user.has_role(Role.NATIONAL_ADMIN):
+        return values
+    reported = applications_visible_to(user).filter(city_id=OuterRef("city_id"), cycle__data_year=OuterRef("year"))
+    return values.filter(Q(city_id__in=city_ids_of(user)) | Exists(reported))
+
+
+def filter_shown_state(applications: QuerySet[Application], state: str, user) -> QuerySet[Application]:
+    """The applications whose state as ``user`` sees it (``shown_state``) is ``state``."""
+    if user.has_role(Role.NATIONAL_ADMIN):
+        return applications.filter(state=state)
+    hidden = Q(state__in=OUTCOME_STATES, cycle__results_published_at__isnull=True)
+    if state == ApplicationState.UNDER_REVIEW:
+        return applications.filter(Q(state=state) | hidden)
+    return applications.filter(state=state).exclude(hidden)
 
 
 def shown_state(application: Application, user) -> str:

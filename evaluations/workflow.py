@@ -32,6 +32,7 @@ from evaluations.enums import (
     Stage,
 )
 from evaluations.models import Application
+from evaluations.selectors import shown_state
 from evaluations.snapshots import take_snapshot
 from ipcity.dates import local_today
 
@@ -41,6 +42,10 @@ Guard = Callable[[Application], list[str]]
 
 class TransitionRefused(ValidationError):
     """A move that the table or one of its rules does not allow. The messages say which rule."""
+
+    # The API answers 409 with this code (ipcity.api reads both).
+    api_status = 409
+    api_code = "transition_refused"
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,11 @@ def allowed_actions(application: Application, user) -> list[str]:
     return actions
 
 
+def _shown(application: Application, user) -> str:
+    """The state named in a refusal: an unpublished outcome stays hidden (as on the pages)."""
+    return application.state if user is None else shown_state(application, user)
+
+
 def _acts_as(user, roles: frozenset[str], application: Application) -> bool:
     if user is None:
         return False
@@ -244,7 +254,7 @@ def transition(application: Application, action: str, *, by, reason: str = "",
         if move is None:
             raise TransitionRefused(
                 _("“%(action)s” is not possible while the application is “%(state)s”.")
-                % {"action": action.label, "state": ApplicationState(application.state).label})
+                % {"action": action.label, "state": ApplicationState(_shown(application, by)).label})
         if move.kinds and application.cycle.kind not in move.kinds:
             raise TransitionRefused(
                 _("“%(action)s” does not apply to %(kind)s.")

@@ -8,12 +8,17 @@ translates errors itself and the API cannot drift from the pages.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -102,6 +107,28 @@ def exception_handler(exc, context):
     return response
 
 
+# The databases' integer range: a larger number in a filter can match nothing, and must not reach the
+# database (SQLite raises OverflowError, PostgreSQL aborts the transaction).
+INTEGER_RANGE = 2**63 - 1
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, refusing numbers no database integer can hold (400 in the one shape)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid():
+            raise translate_validation(filterset.errors)
+        too_large = {name: [_("The number is out of range.")] for name, value in filterset.form.cleaned_data.items()
+                     if isinstance(value, (int, Decimal)) and not isinstance(value, bool)
+                     and (not Decimal(value).is_finite() or abs(value) > INTEGER_RANGE)}
+        if too_large:
+            raise exceptions.ValidationError(too_large)
+        return filterset.qs
+
+
 class Pagination(PageNumberPagination):
     """``?page=`` and ``?page_size=`` (at most 200); the page size of the pages by default."""
 
@@ -122,3 +149,10 @@ def validated(serializer_class, request, **context) -> dict:
     serializer = serializer_class(data=request.data, context={"request": request, **context})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """A JSON 404 for a path under /api/v1/ that no endpoint serves (whatever the method)."""
+    return JsonResponse({"code": "not_found", "message": str(exceptions.NotFound.default_detail), "fields": {}},
+                        status=404, json_dumps_params={"ensure_ascii": False})

@@ -1,12 +1,13 @@
 """/api/v1/: every app's endpoints in one namespace ("api"), the OpenAPI schema and its two readers."""
 
 from csp.decorators import csp_update
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from cities.api.urls import urlpatterns as cities_urls
 from evaluations.api.urls import urlpatterns as evaluations_urls
 from plans.api.urls import urlpatterns as plans_urls
+from ipcity.api import not_found
 from reviews.api.urls import urlpatterns as reviews_urls
 
 app_name = "api"
@@ -25,4 +26,6 @@ urlpatterns = [
     *evaluations_urls,
     *reviews_urls,
     *plans_urls,
+    # Anything else under /api/v1/ is a 404 in the API's error shape, not the HTML page.
+    re_path(r"^.*$", not_found),
 ]

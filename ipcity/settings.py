@@ -249,7 +249,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "ipcity.api.FilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "ipcity.api.Pagination",
@@ -285,6 +285,12 @@ SPECTACULAR_SETTINGS = {
     # No call to validator.swagger.io: the intranet has no internet.
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False},
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
+    # Several models have a "kind": each keeps its own enum name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "CriterionKindEnum": "reviews.enums.CriterionKind",
+        "AssessmentKindEnum": "reviews.enums.AssessmentKind",
+        "ReportKindEnum": "reviews.enums.ReportKind",
+    },
     "DISABLE_ERRORS_AND_WARNINGS": False,
 }
 

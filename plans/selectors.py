@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from cities.enums import BUSINESS_ROLES
 from cities.selectors import cities_visible_to
 from plans.models import CityPlan, NationalPlan, ResponsibilityItem, ResponsibilityList
 
 
 def national_plans_visible_to(user) -> QuerySet[NationalPlan]:
-    """The national plans are addressed to every demonstration city: every business user reads them."""
-    if not getattr(user, "is_authenticated", False) or not user.roles:
+    """The national plans are addressed to every demonstration city: every business user reads them (the
+    system and audit administrators do not)."""
+    if not getattr(user, "is_authenticated", False) or not user.roles & BUSINESS_ROLES:
         return NationalPlan.objects.none()
     return NationalPlan.objects.all()
 

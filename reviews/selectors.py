@@ -4,13 +4,20 @@ before the review phase ends."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Min, Q, QuerySet
+from django.utils.translation import gettext_lazy
 
 from cities.enums import Role
 from evaluations.enums import OUTCOME_STATES, ApplicationState
 from evaluations.models import Application
-from reviews.enums import AssignmentStatus
-from reviews.models import Assignment, Review
+from reviews.enums import AssignmentStatus, Outcome
+from reviews.models import AnnualAssessment, Assignment, Decision, Review, Rubric
+
+OPENED_STATUSES = (AssignmentStatus.OPENED, AssignmentStatus.SUBMITTED)
+
+
+def _is_national(user) -> bool:
+    return getattr(user, "is_authenticated", False) and user.has_role(Role.NATIONAL_ADMIN)
 
 
 def assignments_of(user) -> QuerySet[Assignment]:
@@ -19,11 +26,40 @@ def assignments_of(user) -> QuerySet[Assignment]:
     return Assignment.objects.filter(reviewer=user).select_related("application__cycle", "application__city__province")
 
 
+def assignments_visible_to(user) -> QuerySet[Assignment]:
+    """National staff see every assignment; a reviewer their own."""
+    if _is_national(user):
+        return Assignment.objects.select_related("application__cycle", "application__city__province")
+    return assignments_of(user)
+
+
+def rubrics_visible_to(user) -> QuerySet[Rubric]:
+    """National staff see every rubric; a reviewer those of the cycles where an application opened to them."""
+    rubrics = Rubric.objects.select_related("cycle")
+    if _is_national(user):
+        return rubrics
+    opened = assignments_of(user).filter(status__in=OPENED_STATUSES)
+    return rubrics.filter(cycle_id__in=opened.values("application__cycle_id"))
+
+
+def decisions_visible_to(user) -> QuerySet[Decision]:
+    """Decisions with their rationale: national staff only."""
+    decisions = Decision.objects.select_related("application__cycle", "application__city__province", "designation",
+                                                "decided_by")
+    return decisions if _is_national(user) else decisions.none()
+
+
+def assessments_visible_to(user) -> QuerySet[AnnualAssessment]:
+    """Annual assessments are kept by national staff (reviewers see a city's on the scoring page)."""
+    records = AnnualAssessment.objects.select_related("city__province", "recorded_by")
+    return records if _is_national(user) else records.none()
+
+
 def reviewer_application_scope(user) -> Q | None:
     """Applications a reviewer may open: assigned, no conflict declared (for evaluations.selectors.EXTRA_SCOPES)."""
     if not getattr(user, "is_authenticated", False) or not user.has_role(Role.REVIEWER):
         return None
-    opened = Assignment.objects.filter(reviewer=user, status__in=[AssignmentStatus.OPENED, AssignmentStatus.SUBMITTED])
+    opened = Assignment.objects.filter(reviewer=user, status__in=OPENED_STATUSES)
     return Q(pk__in=opened.values("application_id"))
 
 
@@ -32,7 +68,7 @@ def reviews_visible_to(user) -> QuerySet[Review]:
     reviews = Review.objects.select_related("assignment__reviewer", "assignment__application__city")
     if not getattr(user, "is_authenticated", False):
         return reviews.none()
-    if user.has_role(Role.NATIONAL_ADMIN):
+    if _is_national(user):
         return reviews
     return reviews.filter(assignment__reviewer=user)
 
@@ -45,3 +81,37 @@ def ranked_applications(cycle) -> QuerySet[Application]:
     """For national staff's ranking, decisions and reports (callers check the permission)."""
     return (Application.objects.filter(cycle=cycle, state__in=RANKED_STATES)
             .select_related("cycle", "city__province", "decision").order_by("city__code"))
+
+
+# --- published results (公示) -------------------------------------------------------------------------
+
+PUBLIC_OUTCOMES = {
+    Outcome.APPROVED: gettext_lazy("Approved"),
+    Outcome.PASSED: gettext_lazy("Passed re-review"),
+    "rectification": gettext_lazy("Rectification"),
+    "revoked": gettext_lazy("Title revoked"),
+}
+
+
+def published_outcomes(cycles) -> dict[int, list[dict]]:
+    """Per published cycle: the cities and what the decision did to their title. Rejections are not listed.
+
+    A failed re-review put the title into rectification, unless the same title had failed before: then the
+    decision revoked it. Two queries whatever the number of cycles."""
+    decisions = list(Decision.objects.filter(application__cycle__in=cycles).exclude(outcome=Outcome.REJECTED)
+                     .select_related("application__city__province", "designation")
+                     .order_by("application__city__code"))
+    failed = {d.designation_id for d in decisions if d.outcome == Outcome.FAILED and d.designation_id}
+    first_failure = dict(Decision.objects.filter(outcome=Outcome.FAILED, designation_id__in=failed)
+                         .values("designation_id").annotate(first=Min("pk")).values_list("designation_id", "first")
+                         ) if failed else {}
+    rows: dict[int, list[dict]] = {cycle.pk: [] for cycle in cycles}
+    for decision in decisions:
+        rectifying = decision.outcome == Outcome.FAILED and first_failure.get(decision.designation_id) == decision.pk
+        revoked = decision.outcome == Outcome.FAILED and not rectifying
+        rows[decision.application.cycle_id].append({
+            "city": decision.application.city, "designation": decision.designation,
+            "outcome": (PUBLIC_OUTCOMES["rectification"] if rectifying else PUBLIC_OUTCOMES["revoked"] if revoked
+                        else PUBLIC_OUTCOMES[decision.outcome]),
+            "rectifying": rectifying, "revoked": revoked})
+    return rows

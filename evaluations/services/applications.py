@@ -14,8 +14,9 @@ from cities.models import City, Designation
 from cities.rules import city_ids_of
 from cities.services import require
 from evaluations import deadlines, eligibility
-from evaluations.enums import Action, CycleKind, NarrativeDocument, Stage
+from evaluations.enums import Action, ApplicationState, CycleKind, NarrativeDocument, Stage
 from evaluations.models import Application, Cycle, NarrativeSection
+from evaluations.selectors import shown_state
 from evaluations.services.cycles import narrative_templates
 from evaluations.workflow import transition
 from ipcity.dates import local_today
@@ -76,7 +77,7 @@ def _ensure_city_editing(application: Application, by) -> None:
                                % {"city": application.city.full_name})
     if not application.is_editable:
         raise ValidationError(_("The application can no longer be changed: it is “%(state)s”.")
-                              % {"state": application.get_state_display()})
+                              % {"state": ApplicationState(shown_state(application, by)).label})
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from evaluations.models import (
     RecommendationLetter,
     Veto,
 )
+from evaluations.selectors import shown_state
 from evaluations.workflow import transition
 
 
@@ -30,7 +31,7 @@ def _ensure_province(application: Application, by, *, states=(ApplicationState.S
         raise PermissionDenied(_("Only staff of %(province)s may do this.") % {"province": application.city.province})
     if application.state not in states:
         raise ValidationError(_("This is possible only while the application is submitted to the province; it is "
-                                "“%(state)s”.") % {"state": application.get_state_display()})
+                                "“%(state)s”.") % {"state": ApplicationState(shown_state(application, by)).label})
 
 
 @transaction.atomic

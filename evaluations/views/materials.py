@@ -66,14 +66,18 @@ def material_upload(request, pk: int):
 @login_required
 @require_GET
 def material_download(request, pk: int):
-    material_file = get_visible_file_or_404(request.user, pk)
+    return download_response(get_visible_file_or_404(request.user, pk), request.user)
+
+
+def download_response(material_file, user) -> FileResponse:
+    """The stored file as an attachment with its stored type (the page and the API); 404 if it is missing."""
     try:
         handle = material_file.file.open("rb")
     except FileNotFoundError:
         logger.error("material file %s is missing from storage (%s)", material_file.pk, material_file.file.name)
         raise Http404 from None
     logger.info("material file %s (application %s) downloaded by %s", material_file.pk,
-                material_file.material.application_id, request.user.get_username())
+                material_file.material.application_id, user.get_username())
     response = FileResponse(handle, as_attachment=True, filename=material_file.original_name,
                             content_type=material_file.content_type)
     response["X-Content-Type-Options"] = "nosniff"

@@ -109,6 +109,12 @@ def report_targets_visible_to(user, kind: str) -> QuerySet:
     return applications_visible_to(user)
 
 
+def visible_target(user, generated: GeneratedFile):
+    """The object of ``generated`` if ``user`` may have this report now, else None (the caller's 404)."""
+    target = report_targets_visible_to(user, generated.kind).filter(pk=generated.object_id).first()
+    return target if target is not None and may_get_report(user, generated.kind, target) else None
+
+
 def load_target(kind: str, object_id: int):
     """The object of a report, whoever asks (the task's read); None when it is gone."""
     if kind in CYCLE_KINDS:

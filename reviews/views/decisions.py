@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -21,9 +21,9 @@ from evaluations.models import Application, Cycle
 from evaluations.views.common import attempt
 from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
-from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, Outcome, ReportKind
+from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, ReportKind
 from reviews.models import AnnualAssessment, Criterion, Decision, Score
-from reviews.selectors import reviews_visible_to
+from reviews.selectors import published_outcomes, reviews_visible_to
 from reviews.services import assessments as assessment_services
 from reviews.services.decisions import (
     OUTCOMES_BY_KIND,
@@ -44,12 +44,6 @@ SUGGESTIONS = {
     "approve": gettext_lazy("Approve"),
     "discuss": gettext_lazy("Discuss"),
     "reject": gettext_lazy("Reject"),
-}
-PUBLIC_OUTCOMES = {
-    Outcome.APPROVED: gettext_lazy("Approved"),
-    Outcome.PASSED: gettext_lazy("Passed re-review"),
-    "rectification": gettext_lazy("Rectification"),
-    "revoked": gettext_lazy("Title revoked"),
 }
 RE_REVIEW_SUGGESTIONS = {"approve": gettext_lazy("Pass"), "discuss": gettext_lazy("Discuss"),
                          "reject": gettext_lazy("Fail")}
@@ -213,33 +207,9 @@ def review_list(request, pk: int):
 # --- public results (公示) ----------------------------------------------------------------------------------
 
 
-def _public_rows(cycles: list[Cycle]) -> dict[int, list[dict]]:
-    """Per published cycle: the cities and what the decision did to their title. Rejections are not listed.
-
-    A failed re-review put the title into rectification, unless the same title had failed before: then the
-    decision revoked it."""
-    decisions = list(Decision.objects.filter(application__cycle__in=cycles).exclude(outcome=Outcome.REJECTED)
-                     .select_related("application__city__province", "designation")
-                     .order_by("application__city__code"))
-    failed = {d.designation_id for d in decisions if d.outcome == Outcome.FAILED and d.designation_id}
-    first_failure = dict(Decision.objects.filter(outcome=Outcome.FAILED, designation_id__in=failed)
-                         .values("designation_id").annotate(first=Min("pk")).values_list("designation_id", "first")
-                         ) if failed else {}
-    rows: dict[int, list[dict]] = {cycle.pk: [] for cycle in cycles}
-    for decision in decisions:
-        rectifying = decision.outcome == Outcome.FAILED and first_failure.get(decision.designation_id) == decision.pk
-        revoked = decision.outcome == Outcome.FAILED and not rectifying
-        rows[decision.application.cycle_id].append({
-            "city": decision.application.city, "designation": decision.designation,
-            "outcome": (PUBLIC_OUTCOMES["rectification"] if rectifying else PUBLIC_OUTCOMES["revoked"] if revoked
-                        else PUBLIC_OUTCOMES[decision.outcome]),
-            "rectifying": rectifying, "revoked": revoked})
-    return rows
-
-
 def public_results(request):
     cycles = list(Cycle.objects.filter(results_published_at__isnull=False).order_by("-year", "kind"))
-    rows = _public_rows(cycles)
+    rows = published_outcomes(cycles)
     groups = []
     for kind in CycleKind:
         of_kind = [(cycle, rows[cycle.pk]) for cycle in cycles if cycle.kind == kind]
@@ -251,7 +221,7 @@ def public_results(request):
 def public_result_detail(request, pk: int):
     cycle = get_object_or_404(Cycle, pk=pk, results_published_at__isnull=False)
     return render(request, "reviews/public_result_detail.html",
-                  {"cycle": cycle, "rows": _public_rows([cycle])[cycle.pk]})
+                  {"cycle": cycle, "rows": published_outcomes([cycle])[cycle.pk]})
 
 
 # --- annual assessments ------------------------------------------------------------------------------------

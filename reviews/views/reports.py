@@ -22,9 +22,9 @@ from reviews.services.reports import (
     OUTPUTS,
     is_available,
     is_under_way,
-    may_get_report,
     report_targets_visible_to,
     request_report,
+    visible_target,
 )
 
 logger = logging.getLogger(__name__)
@@ -59,8 +59,8 @@ def report_request(request, kind: str, pk: int):
 def visible_file(request, pk: int) -> tuple[GeneratedFile, object]:
     """The row and its object, if the user may have this report now; anything else is a 404."""
     generated = get_object_or_404(GeneratedFile, pk=pk)
-    target = report_targets_visible_to(request.user, generated.kind).filter(pk=generated.object_id).first()
-    if target is None or not may_get_report(request.user, generated.kind, target):
+    target = visible_target(request.user, generated)
+    if target is None:
         raise Http404
     return generated, target
 

@@ -210,3 +210,18 @@ def test_list_endpoints_cost_the_same_for_1_and_20_rows(url, maker, national_adm
     twenty, response = api_queries(client, url)
     assert len(response.json()["results"]) >= 20
     assert one == twenty, (url, one, twenty)
+
+
+def test_the_security_administrator_revokes_a_token_in_the_admin(client, fushun_officer):
+    from cities.enums import Role
+    from tests.factories import user_with_role
+
+    token, key = create_api_token(fushun_officer, name="OA", by=fushun_officer)
+    security = user_with_role(Role.SECURITY_ADMIN, username="security_t")
+    client.force_login(security)
+    page = client.get(reverse("admin:cities_apitoken_changelist")).content.decode()
+    assert token.prefix in page and key not in page
+    client.post(reverse("admin:cities_apitoken_changelist"), {"action": "revoke", "_selected_action": [token.pk]})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert AuditEntry.objects.get(action="api_token.revoke").actor == security

@@ -12,7 +12,7 @@ from tests.factories import user_with_role
 MODELS = sorted((m._meta.app_label, m._meta.model_name) for m in admin.site._registry
                 if m._meta.app_label in ("cities", "evaluations", "reviews", "plans"))
 WHO_MANAGES = {("cities", "user"): Role.SYSTEM_ADMIN, ("cities", "membership"): Role.SECURITY_ADMIN,
-               ("cities", "auditentry"): Role.AUDIT_ADMIN}
+               ("cities", "auditentry"): Role.AUDIT_ADMIN, ("cities", "apitoken"): Role.SECURITY_ADMIN}
 
 
 def test_every_model_of_the_apps_is_registered():
