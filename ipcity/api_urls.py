@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from cities.api.urls import urlpatterns as cities_urls
 from evaluations.api.urls import urlpatterns as evaluations_urls
 from plans.api.urls import urlpatterns as plans_urls
-from ipcity.api import not_found
+from ipcity.api import not_found, redoc_script
 from reviews.api.urls import urlpatterns as reviews_urls
 
 app_name = "api"
@@ -20,6 +20,7 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", docs_csp(SpectacularSwaggerSplitView.as_view(url_name="api:schema",
                                                                template_name="api/swagger_ui.html")), name="docs"),
+    path("redoc.js", redoc_script, name="redoc-script"),
     path("redoc/", docs_csp(SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html")),
          name="redoc"),
     *cities_urls,

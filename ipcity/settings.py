@@ -283,7 +283,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # No call to validator.swagger.io: the intranet has no internet.
-    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False},
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False,
+                            "docExpansion": "none", "filter": True},
     "ENUM_GENERATE_CHOICE_DESCRIPTION": True,
     # Several models have a "kind": each keeps its own enum name in the schema.
     "ENUM_NAME_OVERRIDES": {

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from evaluations.enums import MaterialKind
 from evaluations.materials import get_visible_file_or_404, upload_material
 from evaluations.models import Material
 from evaluations.selectors import applications_visible_to
+from ipcity.downloads import private_file_response
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +71,10 @@ def material_download(request, pk: int):
 
 
 def download_response(material_file, user) -> FileResponse:
-    """The stored file as an attachment with its stored type (the page and the API); 404 if it is missing."""
-    try:
-        handle = material_file.file.open("rb")
-    except FileNotFoundError:
-        logger.error("material file %s is missing from storage (%s)", material_file.pk, material_file.file.name)
-        raise Http404 from None
-    logger.info("material file %s (application %s) downloaded by %s", material_file.pk,
-                material_file.material.application_id, user.get_username())
-    response = FileResponse(handle, as_attachment=True, filename=material_file.original_name,
-                            content_type=material_file.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
-    return response
+    """The stored file as an attachment with its stored type (the page and the API)."""
+    return private_file_response(
+        material_file.file, filename=material_file.original_name, content_type=material_file.content_type,
+        what=f"material file {material_file.pk} (application {material_file.material.application_id})", user=user)
 
 
 urlpatterns = [

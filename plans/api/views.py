@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import django_filters
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,7 +26,7 @@ from ipcity.dates import local_today
 from plans import achievement
 from plans.api import serializers as s
 from plans.coverage import coverage, plan_for_year
-from plans.dashboards import dashboard_sections, list_years
+from plans.dashboards import dashboard_roles, dashboard_sections, list_years
 from plans.enums import OPEN_ITEM_STATUSES, CityPlanKind, ItemStatus
 from plans.models import (
     CityPlan,
@@ -43,6 +43,7 @@ from plans.models import (
 )
 from plans.reminders import preference_for, set_notification_preferences
 from plans.selectors import city_plans_visible_to, items_visible_to, lists_visible_to, national_plans_visible_to
+from plans.views.responsibility import evidence_response
 from plans.services import plans as plan_services
 from plans.services import responsibility as list_services
 
@@ -413,19 +414,7 @@ class ProgressEvidenceViewSet(viewsets.GenericViewSet):
                    summary="Download an evidence file")
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        evidence = self.get_object()
-        try:
-            handle = evidence.file.open("rb")
-        except FileNotFoundError:
-            logger.error("evidence file %s is missing from storage (%s)", evidence.pk, evidence.file.name)
-            raise Http404 from None
-        logger.info("evidence %s (item %s) downloaded by %s through the API", evidence.pk, evidence.report.item_id,
-                    request.user.get_username())
-        response = FileResponse(handle, as_attachment=True, filename=evidence.original_name,
-                                content_type=evidence.content_type)
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private"
-        return response
+        return evidence_response(self.get_object(), request.user)
 
 
 # --- Dashboard and preferences ------------------------------------------------------------------------------
@@ -439,6 +428,8 @@ class DashboardView(APIView):
     @extend_schema(parameters=[s.YearQuerySerializer], responses=s.PlanDashboardSerializer,
                    summary="The numbers and tables of the user's dashboard (city, province, nation)")
     def get(self, request):
+        if not dashboard_roles(request.user):  # as the page: a dashboard is for city, province and nation
+            raise PermissionDenied(_("Dashboards are for city, province and national staff."))
         years = list_years(request.user)
         today = local_today()
         year = query_params(s.YearQuerySerializer, request).get("year") or (years[0] if years else today.year)

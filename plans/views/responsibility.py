@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from cities.rules import city_ids_of, is_national_admin, is_province_staff
 from cities.selectors import cities_visible_to
 from evaluations.materials import ACCEPT_ATTRIBUTE, ACCEPTED_EXTENSIONS
 from ipcity.dates import local_today
+from ipcity.downloads import private_file_response
 from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from plans.coverage import coverage, plan_for_year
@@ -472,18 +473,13 @@ def evidence_download(request, pk: int):
     evidence = get_object_or_404(
         ProgressEvidence.objects.select_related("report__item").filter(
             report__item__list__city__in=cities_visible_to(request.user)), pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        logger.error("evidence file %s is missing from storage (%s)", evidence.pk, evidence.file.name)
-        raise Http404 from None
-    logger.info("evidence %s (item %s) downloaded by %s", evidence.pk, evidence.report.item_id,
-                request.user.get_username())
-    response = FileResponse(handle, as_attachment=True, filename=evidence.original_name,
-                            content_type=evidence.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
-    return response
+    return evidence_response(evidence, request.user)
+
+
+def evidence_response(evidence, user):
+    """An evidence file as an attachment (the page and the API)."""
+    return private_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
+                                 what=f"evidence {evidence.pk} (item {evidence.report.item_id})", user=user)
 
 
 # --- Coverage ------------------------------------------------------------------------------------

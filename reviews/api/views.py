@@ -8,7 +8,7 @@ the same permission check the page makes (in scope without the right = 403).
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -36,9 +36,10 @@ from reviews.services import assignments as assignment_services
 from reviews.services import rubrics as rubric_services
 from reviews.services.assessments import record_assessment
 from reviews.services.decisions import cycle_ranking, decide, decide_many, publish_cycle_results
-from reviews.services.reports import OUTPUTS, is_available, report_targets_visible_to, request_report, visible_target
+from reviews.services.reports import is_available, report_targets_visible_to, request_report, visible_target
 from reviews.services.reviewers import reviewers, upsert_reviewer_profile
 from reviews.services.scoring import open_review, reopen_review, save_scores, submit_review
+from reviews.views.reports import report_response
 
 NATIONAL = "evaluations.act_as_national"
 MANAGE_ASSIGNMENTS = "reviews.manage_assignments"
@@ -407,12 +408,7 @@ class ReportViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         generated = self.get_object()
         if not is_available(generated):
             raise Http404
-        try:
-            handle = generated.file.storage.open(generated.file.name, "rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        return FileResponse(handle, as_attachment=True, filename=generated.filename or None,
-                            content_type=OUTPUTS[generated.kind].content_type)
+        return report_response(generated, request.user)
 
 
 # --- reviewer profiles -------------------------------------------------------------------------------------------

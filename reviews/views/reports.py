@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -16,6 +15,7 @@ from django.urls import path
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from ipcity.downloads import private_file_response
 from reviews.enums import FileStatus, ReportKind
 from reviews.models import GeneratedFile
 from reviews.services.reports import (
@@ -107,21 +107,15 @@ def report_download(request, pk: int):
     generated, _target = visible_file(request, pk)
     if not is_available(generated):
         raise Http404
-    try:
-        handle = generated.file.storage.open(generated.file.name, "rb")
-    except FileNotFoundError:
-        logger.error("generated file %s is missing from storage (%s)", generated.pk, generated.file.name)
-        raise Http404 from None
-    logger.info("report %s (%s %s) downloaded by %s", generated.pk, generated.kind, generated.object_id,
-                request.user.get_username())
-    response = FileResponse(handle, content_type=OUTPUTS[generated.kind].content_type)
-    ascii_name = generated.file.name.rsplit("/", 1)[-1]
-    # An ASCII name for old clients, the real one for the others (RFC 5987 / RFC 6266).
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(generated.filename or ascii_name)}')
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
-    return response
+    return report_response(generated, request.user)
+
+
+def report_response(generated: GeneratedFile, user):
+    """A ready report as an attachment (the page and the API)."""
+    return private_file_response(
+        generated.file, filename=generated.filename or generated.file.name.rsplit("/", 1)[-1],
+        content_type=OUTPUTS[generated.kind].content_type,
+        what=f"report {generated.pk} ({generated.kind} {generated.object_id})", user=user)
 
 
 urlpatterns = [
