@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # Links that leave the pages (files, the API reference, the admin) or sign out are not followed.
 SKIP = re.compile(r"/(static|media|admin|api|i18n)/|/accounts/logout|download|export|xlsx|pdf|zip|/open/$")
-MAX_PAGES = 45
+MAX_PAGES = 70
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
 
