@@ -1,4 +1,4 @@
-"""Queries and response times of the main pages, per demo account, on the demo data.
+"""Queries and response times of the main pages and API lists, per demo account, on the demo data.
 
 Usage: .venv/bin/python bench/pages.py [repetitions]
 """
@@ -34,8 +34,17 @@ PAGES = {
     "guangdong": ["/", "/applications/"],
     "fushun": ["/", "/applications/"],
     "yangjiang": ["/", "/applications/"],
-    "auditor": ["/", "/audit/"],
+    "auditor": ["/", "/audit/", "/api/v1/audit-entries/"],
 }
+API = {
+    "cnipa": ["/api/v1/applications/", "/api/v1/applications/?page_size=200", "/api/v1/cities/?page_size=200",
+              "/api/v1/designations/", "/api/v1/assignments/", "/api/v1/reviews/", "/api/v1/indicator-values/",
+              "/api/v1/city-plans/", "/api/v1/responsibility-items/"],
+    "liaoning": ["/api/v1/applications/", "/api/v1/responsibility-items/"],
+    "fushun": ["/api/v1/applications/", "/api/v1/responsibility-items/", "/api/v1/notifications/"],
+}
+for _account, _urls in API.items():
+    PAGES[_account] = PAGES.get(_account, []) + _urls
 
 
 def main(repetitions: int) -> None:
@@ -45,7 +54,7 @@ def main(repetitions: int) -> None:
 
     for application in Application.objects.all():
         PAGES["cnipa"].append(f"/applications/{application.pk}/")
-    print(f"{'account':<10} {'page':<28} {'queries':>7} {'median ms':>10}")
+    print(f"{'account':<10} {'page':<38} {'queries':>7} {'median ms':>10}")
     client = Client(HTTP_HOST="127.0.0.1")
     for username, pages in PAGES.items():
         client.login(username=username, password="Demo-ipcity-2026")
@@ -57,7 +66,7 @@ def main(repetitions: int) -> None:
                     response = client.get(page)
                     times.append((time.perf_counter() - start) * 1000)
                 assert response.status_code == 200, (username, page, response.status_code)
-            print(f"{username:<10} {page:<28} {len(queries.captured_queries):>7} {statistics.median(times):>10.1f}")
+            print(f"{username:<10} {page:<38} {len(queries.captured_queries):>7} {statistics.median(times):>10.1f}")
         client.logout()
 
 
