@@ -354,6 +354,12 @@ class BasicInfoValueSerializer(serializers.Serializer):
                                   help_text=_("The answer as typed (“1,234 件”); empty clears the value"))
 
 
+class WorkbookUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text=_(
+        "The official layout of the table (.xlsx), as downloaded from basic-info/xlsx/. All of its values are "
+        "saved, or none: each error names its cell."))
+
+
 class BasicInfoInputSerializer(serializers.Serializer):
     values = BasicInfoValueSerializer(many=True, allow_empty=False,
                                       help_text=_("Errors come back by row: values.<index>.value"))

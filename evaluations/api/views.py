@@ -9,18 +9,22 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from cities.models import Province
 from cities.services import require
 from evaluations.api import serializers as s
 from evaluations.basic_info import current_template, ensure_editable, save_indicator_values
+from evaluations.exports.basic_info_xlsx import basic_info_workbook
+from evaluations.imports import import_basic_info
 from evaluations.enums import ApplicationState, CycleKind
 from evaluations.materials import get_visible_file_or_404, materials_for, upload_material
 from evaluations.models import Application, Indicator, IndicatorValue, MaterialFile, ProvinceQuota
@@ -33,6 +37,7 @@ from evaluations.selectors import (
 from evaluations.services import applications as services
 from evaluations.services import cycles as cycle_services
 from evaluations.services import national, province
+from evaluations.views.basic_info import contact_of, table_of, xlsx_response
 from evaluations.views.materials import download_response
 from ipcity.api import validated
 
@@ -301,27 +306,59 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
         material_file = upload_material(application, by=request.user, **data)
         return Response(s.UploadedFileSerializer(material_file).data, status=status.HTTP_201_CREATED)
 
+    def _editable_table(self, request):
+        """The application whose table ``request.user`` may change now, its data year and template."""
+        application = self.get_object()
+        require(request.user, "evaluations.edit_application", application)
+        ensure_editable(application, user=request.user)
+        year, template = table_of(application)
+        return application, year, template
+
+    def _table_values(self, request, application, year, template):
+        values = indicator_values_visible_to(request.user).filter(
+            city=application.city, year=year, indicator__template=template).order_by("indicator__position")
+        return Response(s.IndicatorValueSerializer(values, many=True).data)
+
     @extend_schema(request=s.BasicInfoInputSerializer, responses=s.IndicatorValueSerializer(many=True),
                    summary="Save values of the basic-information table (city officer, draft)")
     @action(detail=True, methods=["put"], url_path="basic-info")
     def basic_info(self, request, pk=None):
-        application = self.get_object()
-        require(request.user, "evaluations.edit_application", application)
-        ensure_editable(application, user=request.user)
+        application, year, template = self._editable_table(request)
         data = validated(s.BasicInfoInputSerializer, request)
-        cycle = application.cycle
-        template = cycle.basic_info_template or current_template()
         rows = {row["indicator"]: index for index, row in enumerate(data["values"])}
         try:
-            save_indicator_values(application.city, cycle.data_year, template,
+            save_indicator_values(application.city, year, template,
                                   {row["indicator"]: row["value"] for row in data["values"]}, by=request.user,
                                   source="api")
         except DjangoValidationError as exc:  # the service's messages by indicator, named as in the body
             raise serializers.ValidationError(
                 {"values": {rows[pk]: {"value": messages} for pk, messages in exc.message_dict.items()}}) from exc
-        values = indicator_values_visible_to(request.user).filter(
-            city=application.city, year=cycle.data_year, indicator__template=template).order_by("indicator__position")
-        return Response(s.IndicatorValueSerializer(values, many=True).data)
+        return self._table_values(request, application, year, template)
+
+    @extend_schema(request=None, responses={(200, "*/*"): OpenApiTypes.BINARY},
+                   summary="The basic-information table in the official Excel layout (基本情况表.xlsx)")
+    @action(detail=True, methods=["get"], url_path="basic-info/xlsx", url_name="basic-info-xlsx")
+    def basic_info_xlsx(self, request, pk=None):
+        application = self.get_object()
+        year, template = table_of(application)
+        if template is None:
+            raise Http404
+        content = basic_info_workbook(application.city, year, template,
+                                      contact=contact_of(request.user, application.city))
+        return xlsx_response(content, city=application.city, year=year)
+
+    @extend_schema(request={"multipart/form-data": s.WorkbookUploadSerializer},
+                   responses=s.IndicatorValueSerializer(many=True),
+                   summary="Import the filled Excel table (city officer, draft): all values or none")
+    @action(detail=True, methods=["post"], url_path="basic-info/import", url_name="basic-info-import",
+            parser_classes=[MultiPartParser])
+    def basic_info_import(self, request, pk=None):
+        application, year, template = self._editable_table(request)
+        upload = validated(s.WorkbookUploadSerializer, request)["file"]
+        result = import_basic_info(upload, city=application.city, year=year, template=template, by=request.user)
+        if not result.ok:
+            raise serializers.ValidationError({"file": [str(error) for error in result.errors]})
+        return self._table_values(request, application, year, template)
 
     @extend_schema(request=None, responses=s.SnapshotSerializer(many=True),
                    summary="What the application held at each submission and return")

@@ -215,6 +215,19 @@ class ResponsibilityListSerializer(serializers.ModelSerializer):
                   "overdue_count"]
 
 
+class ListWorkbookSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, help_text=_(
+        "The list in its Excel layout (.xlsx), as downloaded from xlsx/: its items replace the list's, all or "
+        "nothing; each error names its cell."))
+
+
+class ListImportResultSerializer(serializers.Serializer):
+    added = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    deleted = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
 class ResponsibilityListCreateSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=6, help_text=_("Administrative code of the city"))
     year = serializers.IntegerField(**YEAR)

@@ -3,7 +3,6 @@ notification preferences: reads through the plans selectors, writes through the 
 
 from __future__ import annotations
 
-import logging
 from decimal import Decimal
 
 import django_filters
@@ -12,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -28,6 +27,7 @@ from plans.api import serializers as s
 from plans.coverage import coverage, plan_for_year
 from plans.dashboards import dashboard_roles, dashboard_sections, list_years
 from plans.enums import OPEN_ITEM_STATUSES, CityPlanKind, ItemStatus
+from plans.imports import import_list
 from plans.models import (
     CityPlan,
     LeadershipMember,
@@ -43,11 +43,10 @@ from plans.models import (
 )
 from plans.reminders import preference_for, set_notification_preferences
 from plans.selectors import city_plans_visible_to, items_visible_to, lists_visible_to, national_plans_visible_to
-from plans.views.responsibility import evidence_response
 from plans.services import plans as plan_services
 from plans.services import responsibility as list_services
+from plans.views.responsibility import evidence_response, list_xlsx_response
 
-logger = logging.getLogger(__name__)
 DELETED = {204: None}
 REPORTS = Prefetch("reports", queryset=ProgressReport.objects.select_related("reported_by", "verified_by")
                    .prefetch_related("evidence").order_by("-reported_at", "-id"))
@@ -273,6 +272,24 @@ class ResponsibilityListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
         city = get_object_or_404(cities_visible_to(request.user), code=data.pop("city"))
         rlist = list_services.create_list(city, by=request.user, **data)
         return created(s.ResponsibilityListSerializer(self.get_queryset().get(pk=rlist.pk)))
+
+    @extend_schema(request=None, responses={(200, "*/*"): OpenApiTypes.BINARY},
+                   summary="The list in its Excel layout (责任清单.xlsx)")
+    @action(detail=True, methods=["get"])
+    def xlsx(self, request, pk=None):
+        return list_xlsx_response(self.get_object())
+
+    @extend_schema(request={"multipart/form-data": s.ListWorkbookSerializer}, responses=s.ListImportResultSerializer,
+                   summary="Replace the items with those of the Excel list (the list's editors): all or nothing")
+    @action(detail=True, methods=["post"], url_path="import", url_name="import", parser_classes=[MultiPartParser])
+    def import_items(self, request, pk=None):
+        rlist = self.get_object()
+        list_services.require_list_editor(request.user, rlist)  # before reading anything, as the page
+        upload = validated(s.ListWorkbookSerializer, request)["file"]
+        result = import_list(upload, rlist=rlist, by=request.user)
+        if not result.ok:
+            raise serializers.ValidationError({"file": [str(error) for error in result.errors]})
+        return Response(s.ListImportResultSerializer(result).data)
 
     @extend_schema(request=None, parameters=[s.CoverageQuerySerializer], responses=s.PlanCoverageSerializer,
                    summary="Mandatory national tasks that no item of each city's list covers")

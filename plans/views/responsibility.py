@@ -296,7 +296,11 @@ def list_detail(request, pk: int):
 @login_required
 @require_GET
 def list_xlsx(request, pk: int):
-    rlist = visible_list(request, pk)
+    return list_xlsx_response(visible_list(request, pk))
+
+
+def list_xlsx_response(rlist: ResponsibilityList) -> HttpResponse:
+    """The list in 抚顺's Excel layout, as an attachment (the page and the API)."""
     content = responsibility_list_workbook(rlist)
     name = f"责任清单-{rlist.city.full_name or rlist.city.name}-{rlist.year}.xlsx"
     response = HttpResponse(content, content_type=XLSX)

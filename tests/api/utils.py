@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -9,9 +11,12 @@ from rest_framework.test import APIClient
 from cities.tokens import create_api_token
 
 
+_numbers = itertools.count(1)
+
+
 def token_client(user) -> APIClient:
     """An API client that sends a real token of ``user`` (created through the service, stored hashed)."""
-    _token, key = create_api_token(user, name=f"tests-{user.pk}", by=user)
+    _token, key = create_api_token(user, name=f"tests-{next(_numbers)}", by=user)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     # The first use stamps the token's last use (a write at most every few minutes): done here, so that
