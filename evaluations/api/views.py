@@ -9,7 +9,6 @@ from __future__ import annotations
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +22,6 @@ from cities.models import Province
 from cities.services import require
 from evaluations.api import serializers as s
 from evaluations.basic_info import current_template, ensure_editable, save_indicator_values
-from evaluations.exports.basic_info_xlsx import basic_info_workbook
 from evaluations.imports import import_basic_info
 from evaluations.enums import ApplicationState, CycleKind
 from evaluations.materials import get_visible_file_or_404, materials_for, upload_material
@@ -37,7 +35,7 @@ from evaluations.selectors import (
 from evaluations.services import applications as services
 from evaluations.services import cycles as cycle_services
 from evaluations.services import national, province
-from evaluations.views.basic_info import contact_of, table_of, xlsx_response
+from evaluations.views.basic_info import table_of, table_xlsx_response
 from evaluations.views.materials import download_response
 from ipcity.api import validated
 
@@ -339,13 +337,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="The basic-information table in the official Excel layout (基本情况表.xlsx)")
     @action(detail=True, methods=["get"], url_path="basic-info/xlsx", url_name="basic-info-xlsx")
     def basic_info_xlsx(self, request, pk=None):
-        application = self.get_object()
-        year, template = table_of(application)
-        if template is None:
-            raise Http404
-        content = basic_info_workbook(application.city, year, template,
-                                      contact=contact_of(request.user, application.city))
-        return xlsx_response(content, city=application.city, year=year)
+        return table_xlsx_response(self.get_object(), request.user)
 
     @extend_schema(request={"multipart/form-data": s.WorkbookUploadSerializer},
                    responses=s.IndicatorValueSerializer(many=True),

@@ -214,12 +214,15 @@ def application_basic_info(request, pk: int):
 
 @login_required
 def application_basic_info_xlsx(request, pk: int):
-    application = visible_application(request, pk)
+    return table_xlsx_response(visible_application(request, pk), request.user)
+
+
+def table_xlsx_response(application: Application, user) -> HttpResponse:
+    """The application's table in the official Excel layout (the page and the API)."""
     year, template = table_of(application)
     if template is None:
         raise Http404
-    content = basic_info_workbook(application.city, year, template,
-                                  contact=contact_of(request.user, application.city))
+    content = basic_info_workbook(application.city, year, template, contact=contact_of(user, application.city))
     return xlsx_response(content, city=application.city, year=year)
 
 
