@@ -6,9 +6,23 @@ import logging
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 
 logger = logging.getLogger("ipcity.downloads")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def attachment(response: HttpResponse, *, name: str, ascii_name: str) -> HttpResponse:
+    """Mark ``response`` as a download named ``name``; ``ascii_name`` for old clients (RFC 6266)."""
+    response["Content-Disposition"] = f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(name)}'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def xlsx_response(content: bytes, *, name: str, ascii_name: str) -> HttpResponse:
+    """A workbook made for this request, as a download."""
+    return attachment(HttpResponse(content, content_type=XLSX), name=name, ascii_name=ascii_name)
 
 
 def private_file_response(field_file, *, filename: str, content_type: str, what: str, user) -> FileResponse:
@@ -21,12 +35,9 @@ def private_file_response(field_file, *, filename: str, content_type: str, what:
         logger.error("%s is missing from storage (%s)", what, field_file.name)
         raise Http404 from None
     logger.info("%s downloaded by %s", what, user.get_username())
-    response = FileResponse(handle, content_type=content_type)
     stored = PurePosixPath(field_file.name)
     stem = stored.stem.encode("ascii", "ignore").decode().strip(" -_.") or "file"
     ascii_name = f"{stem}{PurePosixPath(filename).suffix or stored.suffix}".replace('"', "")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{ascii_name}"; filename*=UTF-8\'\'{quote(filename)}')
-    response["X-Content-Type-Options"] = "nosniff"
+    response = attachment(FileResponse(handle, content_type=content_type), name=filename, ascii_name=ascii_name)
     response["Cache-Control"] = "private"
     return response

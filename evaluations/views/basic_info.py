@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -32,9 +31,9 @@ from evaluations.exports.basic_info_xlsx import basic_info_workbook, cell_number
 from evaluations.imports import import_basic_info
 from evaluations.models import Application, Indicator, IndicatorTemplate, IndicatorValue
 from evaluations.selectors import applications_visible_to
+from ipcity.downloads import xlsx_response
 from ipcity.forms import StyledForm, style_fields
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -163,13 +162,9 @@ def refuse_changes(request, application: Application):
     return None
 
 
-def xlsx_response(content: bytes, *, city, year: int) -> HttpResponse:
-    name = f"基本情况表-{city.full_name or city.name}-{year}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    # An ASCII name for old clients, the real one for the others (RFC 5987 / RFC 6266).
-    response["Content-Disposition"] = (
-        f'attachment; filename="basic-info-{city.code}-{year}.xlsx"; filename*=UTF-8\'\'{quote(name)}')
-    return response
+def table_xlsx(content: bytes, *, city, year: int) -> HttpResponse:
+    return xlsx_response(content, name=f"基本情况表-{city.full_name or city.name}-{year}.xlsx",
+                         ascii_name=f"basic-info-{city.code}-{year}.xlsx")
 
 
 def contact_of(user, city) -> dict:
@@ -223,7 +218,7 @@ def table_xlsx_response(application: Application, user) -> HttpResponse:
     if template is None:
         raise Http404
     content = basic_info_workbook(application.city, year, template, contact=contact_of(user, application.city))
-    return xlsx_response(content, city=application.city, year=year)
+    return table_xlsx(content, city=application.city, year=year)
 
 
 @login_required
@@ -262,7 +257,7 @@ def city_basic_info_xlsx(request, code: str, year: int):
     if template is None:
         raise Http404
     content = basic_info_workbook(city, year, template, contact=contact_of(request.user, city))
-    return xlsx_response(content, city=city, year=year)
+    return table_xlsx(content, city=city, year=year)
 
 
 @login_required

@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from cities.enums import Role
 from ipcity.dates import local_today
+from ipcity.downloads import XLSX
 from plans import charts
 from plans.dashboards import dashboard_roles, dashboard_sections, dashboard_table, list_years
 from plans.exports.table_xlsx import table_workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YEARS = range(2000, 2101)
 
 

@@ -4,7 +4,6 @@ their progress history and evidence, the province's verdicts, and the coverage o
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
@@ -24,7 +23,7 @@ from cities.rules import city_ids_of, is_national_admin, is_province_staff
 from cities.selectors import cities_visible_to
 from evaluations.materials import ACCEPT_ATTRIBUTE, ACCEPTED_EXTENSIONS
 from ipcity.dates import local_today
-from ipcity.downloads import private_file_response
+from ipcity.downloads import private_file_response, xlsx_response
 from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from plans.coverage import coverage, plan_for_year
@@ -45,7 +44,6 @@ from plans.workdays import deadline_notes
 from plans.services import responsibility as services
 
 logger = logging.getLogger(__name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
@@ -301,13 +299,9 @@ def list_xlsx(request, pk: int):
 
 def list_xlsx_response(rlist: ResponsibilityList) -> HttpResponse:
     """The list in 抚顺's Excel layout, as an attachment (the page and the API)."""
-    content = responsibility_list_workbook(rlist)
-    name = f"责任清单-{rlist.city.full_name or rlist.city.name}-{rlist.year}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="responsibility-list-{rlist.city.code}-{rlist.year}.xlsx"; '
-        f"filename*=UTF-8''{quote(name)}")
-    return response
+    return xlsx_response(responsibility_list_workbook(rlist),
+                         name=f"责任清单-{rlist.city.full_name or rlist.city.name}-{rlist.year}.xlsx",
+                         ascii_name=f"responsibility-list-{rlist.city.code}-{rlist.year}.xlsx")
 
 
 @login_required

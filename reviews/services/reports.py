@@ -38,6 +38,7 @@ from cities.rules import is_national_admin
 from evaluations.models import Application, Cycle, MaterialFile, RecommendationLetter
 from evaluations.rules import is_officer_of_application_city, is_province_staff_of_application
 from evaluations.selectors import applications_visible_to, cycles_visible_to
+from ipcity.downloads import XLSX
 from reviews.enums import FileStatus, ReportKind
 from reviews.exports.cycle_report import (
     cycle_report_pdf,
@@ -268,7 +269,6 @@ class Output:
     content_type: str
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 OUTPUTS = {
     ReportKind.CYCLE_XLSX: Output(cycle_report_workbook, "xlsx", XLSX),
     ReportKind.CYCLE_PDF: Output(cycle_report_pdf, "pdf", "application/pdf"),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -20,12 +18,12 @@ from cities.enums import Role
 from cities.models import City, Membership, Province
 from evaluations.models import Cycle
 from evaluations.selectors import cycles_visible_to
+from ipcity.downloads import xlsx_response
 from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from reviews.services.assignments import upsert_reviewer_profile, workload_queryset
 from reviews.services.reviewers import import_reviewers, profile_for, reviewers, reviewers_workbook
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SORTS = {
     "username": ("username",),
     "load": ("-assigned", "username"),
@@ -128,9 +126,7 @@ def reviewer_import(request):
 @login_required
 def reviewer_export(request):
     _require_manager(request)
-    response = HttpResponse(reviewers_workbook(reviewers()), content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"reviewers.xlsx\"; filename*=UTF-8''{quote('评审专家.xlsx')}"
-    return response
+    return xlsx_response(reviewers_workbook(reviewers()), name="评审专家.xlsx", ascii_name="reviewers.xlsx")
 
 
 @login_required

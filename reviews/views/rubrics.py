@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from evaluations.models import Cycle, Indicator
 from evaluations.selectors import cycles_visible_to
 from evaluations.views.common import attempt
+from ipcity.downloads import xlsx_response
 from ipcity.forms import StyledForm
 from reviews.enums import Aggregate, CriterionKind, Direction, Formula
 from reviews.exports.rubric_xlsx import params_text, rubric_workbook
@@ -32,7 +31,6 @@ from reviews.rubric_checks import template_of
 from reviews.services import rubrics as services
 from reviews.services.rubric_defaults import MEASURED_VALUES
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FROZEN = gettext_lazy("The rubric is frozen because the review has started; it can no longer be changed.")
 INDENT = {1: "", 2: "ps-4", 3: "ps-5"}
 CRITERION_FIELDS = ("name", "max_points", "kind", "direction", "guidance", "indicator", "source_key", "formula",
@@ -176,14 +174,6 @@ def render_detail(request, cycle: Cycle, *, settings_form: SettingsForm | None =
     return render(request, "reviews/rubric_detail.html", context, status=status)
 
 
-def xlsx_response(content: bytes, *, cycle: Cycle) -> HttpResponse:
-    name = f"指标体系-{cycle.title}.xlsx"
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="rubric-{cycle.kind}-{cycle.year}.xlsx"; filename*=UTF-8\'\'{quote(name)}')
-    return response
-
-
 # --- Views --------------------------------------------------------------------------------------
 
 
@@ -304,7 +294,8 @@ def rubric_criterion_delete(request, pk: int, criterion_pk: int):
 def rubric_xlsx(request, pk: int):
     cycle = managed_cycle(request, pk)
     rubric = get_object_or_404(Rubric.objects.select_related("cycle"), cycle=cycle)
-    return xlsx_response(rubric_workbook(rubric), cycle=cycle)
+    return xlsx_response(rubric_workbook(rubric), name=f"指标体系-{cycle.title}.xlsx",
+                         ascii_name=f"rubric-{cycle.kind}-{cycle.year}.xlsx")
 
 
 @login_required
