@@ -358,34 +358,46 @@ def add_plan_target(plan: CityPlan, *, metric: str, comparison: str, area: str =
     return target
 
 
-@transaction.atomic
-def update_plan_target(target: PlanTarget, *, by, **changes) -> PlanTarget:
-    unknown = set(changes) - set(TARGET_FIELDS)
+def _update_part(part: PlanTarget | PlanTask, *, kind: str, fields: tuple, data_of, check, changes: dict, by):
+    """Change fields of a target or a task of a plan; audit what really changed."""
+    unknown = set(changes) - set(fields)
     if unknown:
-        raise TypeError(f"update_plan_target() cannot change {sorted(unknown)}")
-    plan = target.plan
+        raise TypeError(f"update_plan_{kind}() cannot change {sorted(unknown)}")
+    plan = part.plan
     require(by, "plans.edit_city_plan", plan)
-    before = _target_data(target)
+    before = data_of(part)
     for name, value in changes.items():
-        setattr(target, name, value.strip() if isinstance(value, str) else value)
-    _check_target(target)
-    after = _target_data(target)
+        if name == "responsible_units":
+            value = _units(value)
+        setattr(part, name, value.strip() if isinstance(value, str) else value)
+    check(part)
+    after = data_of(part)
     changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
     if changed:
-        target.save(update_fields=list(changed))
-        audit.record(actor=by, action="plan.target_update", obj=plan, city=plan.city,
-                     data={"target": target.pk, "changed": changed})
-    return target
+        part.save(update_fields=list(changed))
+        audit.record(actor=by, action=f"plan.{kind}_update", obj=plan, city=plan.city,
+                     data={kind: part.pk, "changed": changed})
+    return part
+
+
+def _delete_part(part: PlanTarget | PlanTask, *, kind: str, data_of, by) -> None:
+    plan = part.plan
+    require(by, "plans.edit_city_plan", plan)
+    audit.record(actor=by, action=f"plan.{kind}_delete", obj=plan, city=plan.city,
+                 data={kind: part.pk, **data_of(part)})
+    part.delete()
+
+
+@transaction.atomic
+def update_plan_target(target: PlanTarget, *, by, **changes) -> PlanTarget:
+    return _update_part(target, kind="target", fields=TARGET_FIELDS, data_of=_target_data, check=_check_target,
+                        changes=changes, by=by)
 
 
 @transaction.atomic
 def delete_plan_target(target: PlanTarget, *, by) -> None:
     """Responsibility items linked to the target keep their text and lose the link."""
-    plan = target.plan
-    require(by, "plans.edit_city_plan", plan)
-    audit.record(actor=by, action="plan.target_delete", obj=plan, city=plan.city,
-                 data={"target": target.pk, **_target_data(target)})
-    target.delete()
+    _delete_part(target, kind="target", data_of=_target_data, by=by)
 
 
 @transaction.atomic
@@ -403,33 +415,13 @@ def add_plan_task(plan: CityPlan, *, text: str, heading: str = "", lead_unit: st
 
 @transaction.atomic
 def update_plan_task(task: PlanTask, *, by, **changes) -> PlanTask:
-    unknown = set(changes) - set(TASK_FIELDS)
-    if unknown:
-        raise TypeError(f"update_plan_task() cannot change {sorted(unknown)}")
-    plan = task.plan
-    require(by, "plans.edit_city_plan", plan)
-    before = _task_data(task)
-    for name, value in changes.items():
-        if name == "responsible_units":
-            value = _units(value)
-        setattr(task, name, value.strip() if isinstance(value, str) else value)
-    task.full_clean()
-    after = _task_data(task)
-    changed = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
-    if changed:
-        task.save(update_fields=list(changed))
-        audit.record(actor=by, action="plan.task_update", obj=plan, city=plan.city,
-                     data={"task": task.pk, "changed": changed})
-    return task
+    return _update_part(task, kind="task", fields=TASK_FIELDS, data_of=_task_data, check=PlanTask.full_clean,
+                        changes=changes, by=by)
 
 
 @transaction.atomic
 def delete_plan_task(task: PlanTask, *, by) -> None:
-    plan = task.plan
-    require(by, "plans.edit_city_plan", plan)
-    audit.record(actor=by, action="plan.task_delete", obj=plan, city=plan.city,
-                 data={"task": task.pk, **_task_data(task)})
-    task.delete()
+    _delete_part(task, kind="task", data_of=_task_data, by=by)
 
 
 @transaction.atomic
