@@ -27,7 +27,7 @@ from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from plans import achievement
 from plans.enums import CityPlanKind, Comparison, Requirement
-from plans.models import CityPlan, LeadershipMember, NationalPlan, NationalTarget, PlanTarget, PlanTask
+from plans.models import CityPlan, NationalPlan, NationalTarget, PlanTarget, PlanTask
 from plans.selectors import city_plans_visible_to, national_plans_visible_to
 from plans.services import plans as plan_services
 
@@ -313,11 +313,17 @@ def city_plan_target_edit(request, pk: int, target_pk: int):
 @login_required
 @require_POST
 def city_plan_target_delete(request, pk: int, target_pk: int):
+    return _delete_child(request, pk, "targets", target_pk, plan_services.delete_plan_target,
+                         _("The target was deleted."))
+
+
+def _delete_child(request, pk: int, related: str, child_pk: int, service, success: str):
+    """Delete a target, task or leadership member of a plan the user may edit, then back to the plan."""
     plan = _editable_plan(request, pk)
-    target = get_object_or_404(plan.targets, pk=target_pk)
-    target.plan = plan
-    plan_services.delete_plan_target(target, by=request.user)
-    messages.success(request, _("The target was deleted."))
+    child = get_object_or_404(getattr(plan, related), pk=child_pk)
+    child.plan = plan
+    service(child, by=request.user)
+    messages.success(request, success)
     return redirect("city_plan_detail", pk=plan.pk)
 
 
@@ -345,12 +351,7 @@ def city_plan_task_edit(request, pk: int, task_pk: int):
 @login_required
 @require_POST
 def city_plan_task_delete(request, pk: int, task_pk: int):
-    plan = _editable_plan(request, pk)
-    task = get_object_or_404(plan.tasks, pk=task_pk)
-    task.plan = plan
-    plan_services.delete_plan_task(task, by=request.user)
-    messages.success(request, _("The task was deleted."))
-    return redirect("city_plan_detail", pk=plan.pk)
+    return _delete_child(request, pk, "tasks", task_pk, plan_services.delete_plan_task, _("The task was deleted."))
 
 
 @login_required
@@ -374,12 +375,8 @@ def city_plan_leader_add(request, pk: int):
 @login_required
 @require_POST
 def city_plan_leader_delete(request, pk: int, member_pk: int):
-    plan = _editable_plan(request, pk)
-    member = get_object_or_404(LeadershipMember.objects.filter(plan=plan), pk=member_pk)
-    member.plan = plan
-    plan_services.delete_leadership_member(member, by=request.user)
-    messages.success(request, _("The member was removed from the leadership group."))
-    return redirect("city_plan_detail", pk=plan.pk)
+    return _delete_child(request, pk, "leadership", member_pk, plan_services.delete_leadership_member,
+                         _("The member was removed from the leadership group."))
 
 
 urlpatterns = [
