@@ -59,3 +59,18 @@ def yangjiang_officer(yangjiang_city):
 @pytest.fixture
 def reviewer(db):
     return user_with_role(Role.REVIEWER, username="expert_t")
+
+
+@pytest.fixture
+def api():
+    """``api(user)``: an API client authenticated by a real token of ``user``, one per user."""
+    from tests.api.utils import token_client
+
+    clients: dict = {}
+
+    def client(user):
+        if user.pk not in clients:
+            clients[user.pk] = token_client(user)
+        return clients[user.pk]
+
+    return client

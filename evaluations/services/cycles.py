@@ -161,8 +161,9 @@ def open_cycle(cycle: Cycle, *, by) -> Cycle:
     if cycle.kind == CycleKind.RE_REVIEW:
         from evaluations.services.applications import new_application
 
+        existing = set(Application.objects.filter(cycle=cycle).values_list("city_id", flat=True))
         for city, designation in re_review_candidates(cycle):
-            if not Application.objects.filter(cycle=cycle, city=city).exists():
+            if city.pk not in existing:
                 created.append(new_application(cycle, city, designation=designation, by=by).pk)
     audit.record(actor=by, action="cycle.open", obj=cycle, from_state=CycleStatus.DRAFT, to_state=cycle.status,
                  data={"drafts_created": len(created)})

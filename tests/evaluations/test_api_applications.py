@@ -12,25 +12,12 @@ from django.utils import timezone
 from cities.models import AuditEntry
 from evaluations.enums import ApplicationState, CycleKind, MaterialKind
 from evaluations.models import Application, Attestation, SiteVisit
-from tests.api.utils import api_queries, assert_error, token_client
+from tests.api.utils import api_queries, assert_error
 from tests.evaluations.conftest import add_material, application_in
 from tests.factories import CityFactory
 
 S = ApplicationState
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def api():
-    """A token client per user (a user's test token can be created once)."""
-    clients: dict = {}
-
-    def client(user):
-        if user.pk not in clients:
-            clients[user.pk] = token_client(user)
-        return clients[user.pk]
-
-    return client
 
 
 def url(name: str, application=None) -> str:

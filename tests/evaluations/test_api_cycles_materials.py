@@ -4,31 +4,17 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cities.models import AuditEntry
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus, MaterialKind
 from evaluations.models import Application, ChecklistItem, Cycle, IndicatorValue, MaterialFile, ProvinceQuota
-from tests.api.utils import api_queries, assert_error, token_client
+from tests.api.utils import api_queries, assert_error
 from tests.evaluations.conftest import PDF, add_material, application_in, fill_table
 
 S = ApplicationState
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture
-def api():
-    """A token client per user (a user's test token can be created once)."""
-    clients: dict = {}
-
-    def client(user):
-        if user.pk not in clients:
-            clients[user.pk] = token_client(user)
-        return clients[user.pk]
-
-    return client
 
 
 def actions() -> list[str]:
