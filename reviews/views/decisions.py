@@ -18,6 +18,7 @@ from cities.enums import LEVEL_GROUPS
 from cities.models import City, User
 from evaluations.enums import ApplicationState, CycleKind
 from evaluations.models import Application, Cycle
+from evaluations.selectors import applications_visible_to, cycles_visible_to
 from evaluations.views.common import attempt
 from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
@@ -152,7 +153,7 @@ def _back_to_decisions(request, cycle: Cycle):
 @login_required
 def cycle_decisions(request, pk: int):
     _require_national(request)
-    cycle = get_object_or_404(Cycle, pk=pk)
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
     return render(request, "reviews/cycle_decisions.html", _decision_context(request, cycle, DecisionForm(cycle=cycle)))
 
 
@@ -160,7 +161,7 @@ def cycle_decisions(request, pk: int):
 @require_POST
 def cycle_decide(request, pk: int):
     _require_national(request)
-    cycle = get_object_or_404(Cycle, pk=pk)
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
     form = DecisionForm(request.POST, cycle=cycle)
     if not form.is_valid():
         return render(request, "reviews/cycle_decisions.html", _decision_context(request, cycle, form), status=400)
@@ -178,7 +179,7 @@ def cycle_decide(request, pk: int):
 @require_POST
 def cycle_publish_results(request, pk: int):
     _require_national(request)
-    cycle = get_object_or_404(Cycle, pk=pk)
+    cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
     attempt(request, lambda: publish_cycle_results(cycle, by=request.user),
             _("The results are published; the cities and provinces were told."))
     return redirect("cycle_decisions", pk=cycle.pk)
@@ -188,8 +189,7 @@ def cycle_publish_results(request, pk: int):
 def review_list(request, pk: int):
     """Every review of one application, each reviewer's points per criterion (national staff only)."""
     _require_national(request)
-    application = get_object_or_404(Application.objects.select_related("cycle", "city__province", "designation"),
-                                     pk=pk)
+    application = get_object_or_404(applications_visible_to(request.user).select_related("designation"), pk=pk)
     reviews = list(reviews_visible_to(request.user).filter(assignment__application=application)
                    .order_by("assignment_id"))
     criteria = list(Criterion.objects.filter(rubric__cycle=application.cycle, kind=CriterionKind.SUBJECTIVE,
