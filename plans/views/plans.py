@@ -271,7 +271,7 @@ def city_plan_edit(request, pk: int):
 
 
 def _child_form_page(request, plan: CityPlan, obj, *, form_class, initial: dict, add, update, success: str,
-                     template: str, name: str):
+                     heading: str):
     """The add/edit page of a target or a task of ``plan``: validate, call the add or update service,
     show the service's refusal next to the fields."""
     form = form_class(request.POST or None, initial=initial)
@@ -286,15 +286,15 @@ def _child_form_page(request, plan: CityPlan, obj, *, form_class, initial: dict,
         else:
             messages.success(request, success)
             return redirect("city_plan_detail", pk=plan.pk)
-    return render(request, template, {"form": form, "plan": plan, name: obj})
+    return render(request, "plans/cityplan_child_form.html", {"form": form, "plan": plan, "heading": heading})
 
 
 def _target_form_page(request, plan: CityPlan, target: PlanTarget | None):
     initial = {name: getattr(target, name) for name in plan_services.TARGET_FIELDS} if target is not None else {}
     return _child_form_page(request, plan, target, form_class=TargetForm, initial=initial,
                             add=plan_services.add_plan_target, update=plan_services.update_plan_target,
-                            success=_("The target was saved."), template="plans/cityplan_target_form.html",
-                            name="target")
+                            success=_("The target was saved."),
+                            heading=_("Edit target") if target is not None else _("New target"))
 
 
 @login_required
@@ -332,7 +332,8 @@ def _task_form_page(request, plan: CityPlan, task: PlanTask | None):
                 "responsible_units": "、".join(task.responsible_units)} if task is not None else {})
     return _child_form_page(request, plan, task, form_class=TaskForm, initial=initial,
                             add=plan_services.add_plan_task, update=plan_services.update_plan_task,
-                            success=_("The task was saved."), template="plans/cityplan_task_form.html", name="task")
+                            success=_("The task was saved."),
+                            heading=_("Edit task") if task is not None else _("New task"))
 
 
 @login_required
