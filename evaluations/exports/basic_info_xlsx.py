@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border
 from openpyxl.utils import get_column_letter
 
 from evaluations.basic_info import values_by_indicator
 from evaluations.enums import AnswerType
 from evaluations.models import Indicator, IndicatorTemplate
+from ipcity.xlsx import CENTER, HEADER_FILL, LEFT, THIN, TITLE_FONT, style
 
 SHEET_TITLE = "基本情况表"
 FORM_TITLE = "基本情况表"
@@ -39,14 +40,7 @@ COVER_FIELDS = (
     ("fax", "传真电话："),
 )
 
-BODY_FONT = "宋体"
-TITLE_FONT = "黑体"
-THIN = Side(style="thin", color="000000")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 UNDERLINE = Border(bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 POINTS_PER_LINE = 15
 
 
@@ -106,49 +100,40 @@ def _lines(text: str, width: float) -> int:
     return total
 
 
-def _style(cell, *, alignment=LEFT, border=BOX, bold=False, size=11, font=BODY_FONT, fill=None) -> None:
-    cell.font = Font(name=font, size=size, bold=bold)
-    cell.alignment = alignment
-    if border is not None:
-        cell.border = border
-    if fill is not None:
-        cell.fill = fill
-
-
 def _write_cover(ws, city, contact: dict) -> None:
     ws.cell(1, 1, "编号：" + str(contact.get("number", "") or ""))
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=2)
-    _style(ws.cell(1, 1), border=None)
+    style(ws.cell(1, 1), border=None)
     ws.cell(2, 1, FORM_TITLE)
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=5)
-    _style(ws.cell(2, 1), alignment=CENTER, border=None, bold=True, size=20, font=TITLE_FONT)
+    style(ws.cell(2, 1), alignment=CENTER, border=None, bold=True, size=20, font=TITLE_FONT)
     ws.row_dimensions[2].height = 40
     values = {**contact, "city": getattr(city, "full_name", "") or getattr(city, "name", "")}
     for offset, (key, label) in enumerate(COVER_FIELDS):
         row = 3 + offset
         ws.cell(row, 1, label)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
-        _style(ws.cell(row, 1), alignment=Alignment(horizontal="right", vertical="center"), border=None, size=12)
+        style(ws.cell(row, 1), alignment=Alignment(horizontal="right", vertical="center"), border=None, size=12)
         ws.cell(row, 3, str(values.get(key, "") or ""))
         ws.merge_cells(start_row=row, start_column=3, end_row=row, end_column=5)
         for column in (3, 4, 5):
-            _style(ws.cell(row, column), border=UNDERLINE, size=12)
+            style(ws.cell(row, column), border=UNDERLINE, size=12)
         ws.row_dimensions[row].height = 22
     row = 3 + len(COVER_FIELDS)
     ws.cell(row, 1, ISSUER)
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=5)
-    _style(ws.cell(row, 1), alignment=CENTER, border=None, size=12)
+    style(ws.cell(row, 1), alignment=CENTER, border=None, size=12)
 
 
 def _write_section_heads(ws, plan: Layout, year: int) -> None:
     for title, title_row, header_row in plan.sections:
         ws.cell(title_row, 1, title)
         ws.merge_cells(start_row=title_row, start_column=1, end_row=title_row, end_column=5)
-        _style(ws.cell(title_row, 1), border=None, bold=True, size=12, font=TITLE_FONT)
+        style(ws.cell(title_row, 1), border=None, bold=True, size=12, font=TITLE_FONT)
         ws.row_dimensions[title_row].height = 24
         for column, heading in enumerate(HEADINGS, start=1):
             cell = ws.cell(header_row, column, heading.format(year=year))
-            _style(cell, alignment=CENTER, bold=True, fill=HEADER_FILL)
+            style(cell, alignment=CENTER, bold=True, fill=HEADER_FILL)
 
 
 def _write_indicator(ws, row: int, indicator: Indicator, value) -> None:
@@ -164,7 +149,7 @@ def _write_indicator(ws, row: int, indicator: Indicator, value) -> None:
     ws.cell(row, REMARK_COLUMN, remark(indicator))
     for column in range(1, 6):
         centred = column in (NUMBER_COLUMN, UNIT_COLUMN)
-        _style(ws.cell(row, column), alignment=CENTER if centred else LEFT)
+        style(ws.cell(row, column), alignment=CENTER if centred else LEFT)
     lines = max(_lines(indicator.label, WIDTHS[1]), _lines(remark(indicator), WIDTHS[4]),
                 _lines(cell.value if isinstance(cell.value, str) else "", WIDTHS[3]))
     ws.row_dimensions[row].height = max(2, lines) * POINTS_PER_LINE
@@ -175,7 +160,7 @@ def _merge_groups(ws, plan: Layout) -> None:
     for first, last in plan.groups:
         for column in (NUMBER_COLUMN, REMARK_COLUMN):
             ws.merge_cells(start_row=first, start_column=column, end_row=last, end_column=column)
-            _style(ws.cell(first, column), alignment=CENTER if column == NUMBER_COLUMN else LEFT)
+            style(ws.cell(first, column), alignment=CENTER if column == NUMBER_COLUMN else LEFT)
 
 
 def _print_setup(ws, plan: Layout) -> None:

@@ -11,9 +11,9 @@ import io
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from ipcity.xlsx import CENTER, HEADER_FILL, LEFT, TITLE_FONT, style
 from plans.models import ResponsibilityItem, ResponsibilityList
 
 SHEET_TITLE = "责任清单"
@@ -24,13 +24,6 @@ TITLE_ROW, HEADER_ROW, FIRST_ITEM_ROW = 1, 2, 3
 WIDTHS = (7, 18, 44, 48, 26)
 UNIT_JOINER = "、"
 
-BODY_FONT = "宋体"
-TITLE_FONT = "黑体"
-THIN = Side(style="thin", color="000000")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
 @dataclass(frozen=True)
@@ -59,15 +52,6 @@ def area_groups(items: list[ResponsibilityItem]) -> list[AreaGroup]:
     return groups
 
 
-def _style(cell, *, alignment=LEFT, bold=False, size=11, font=BODY_FONT, border=BOX, fill=None) -> None:
-    cell.font = Font(name=font, size=size, bold=bold)
-    cell.alignment = alignment
-    if border is not None:
-        cell.border = border
-    if fill is not None:
-        cell.fill = fill
-
-
 def _text(cell, value: str) -> None:
     cell.value = value
     if value:
@@ -84,10 +68,10 @@ def responsibility_list_workbook(rlist: ResponsibilityList) -> bytes:
 
     ws.cell(TITLE_ROW, 1, TITLE.format(year=rlist.year))
     ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(HEADINGS))
-    _style(ws.cell(TITLE_ROW, 1), alignment=CENTER, bold=True, size=16, font=TITLE_FONT, border=None)
+    style(ws.cell(TITLE_ROW, 1), alignment=CENTER, bold=True, size=16, font=TITLE_FONT, border=None)
     ws.row_dimensions[TITLE_ROW].height = 36
     for column, heading in enumerate(HEADINGS, start=1):
-        _style(ws.cell(HEADER_ROW, column, heading), alignment=CENTER, bold=True, fill=HEADER_FILL)
+        style(ws.cell(HEADER_ROW, column, heading), alignment=CENTER, bold=True, fill=HEADER_FILL)
     ws.row_dimensions[HEADER_ROW].height = 22
 
     for offset, item in enumerate(items):
@@ -98,7 +82,7 @@ def responsibility_list_workbook(rlist: ResponsibilityList) -> bytes:
         _text(ws.cell(row, STANDARD_COLUMN), item.completion_standard)
         _text(ws.cell(row, UNITS_COLUMN), units_text(item))
         for column in range(1, len(HEADINGS) + 1):
-            _style(ws.cell(row, column), alignment=CENTER if column in (NUMBER_COLUMN, AREA_COLUMN) else LEFT)
+            style(ws.cell(row, column), alignment=CENTER if column in (NUMBER_COLUMN, AREA_COLUMN) else LEFT)
 
     for group in area_groups(items):
         if group.last_row > group.first_row:
@@ -106,7 +90,7 @@ def responsibility_list_workbook(rlist: ResponsibilityList) -> bytes:
                            end_column=AREA_COLUMN)
         # Merging empties the lower cells: style them again so the border runs down the whole range.
         for row in range(group.first_row, group.last_row + 1):
-            _style(ws.cell(row, AREA_COLUMN), alignment=CENTER)
+            style(ws.cell(row, AREA_COLUMN), alignment=CENTER)
 
     last_row = max(HEADER_ROW, FIRST_ITEM_ROW + len(items) - 1)
     ws.freeze_panes = ws.cell(FIRST_ITEM_ROW, 1)

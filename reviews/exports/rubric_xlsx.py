@@ -12,10 +12,11 @@ import json
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from evaluations.exports.basic_info_xlsx import cell_number
+from ipcity.xlsx import BODY_FONT, BOX, CENTER, HEADER_FILL
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.models import Criterion, Rubric
 from reviews.services.rubric_defaults import MEASURED_VALUES
@@ -58,13 +59,8 @@ COLUMN_HELP = (
     ("说明", "评分说明，供评审专家参考。"),
 )
 
-THIN = Side(style="thin", color="000000")
-BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
 EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 WRAP = Alignment(vertical="center", wrap_text=True)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-FONT = "宋体"
 
 
 def source_text(criterion: Criterion) -> str:
@@ -91,13 +87,13 @@ def _write_rubric_sheet(ws, rubric: Rubric, criteria: list[Criterion]) -> None:
     ws.title = SHEET_TITLE
     for column, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(column)].width = width
-    ws.cell(TITLE_ROW, 1, rubric.title).font = Font(name=FONT, size=16, bold=True)
+    ws.cell(TITLE_ROW, 1, rubric.title).font = Font(name=BODY_FONT, size=16, bold=True)
     ws.merge_cells(start_row=TITLE_ROW, start_column=1, end_row=TITLE_ROW, end_column=len(HEADINGS))
     ws.cell(TITLE_ROW, 1).alignment = CENTER
     ws.row_dimensions[TITLE_ROW].height = 32
     for column, heading in enumerate(HEADINGS, start=1):
         cell = ws.cell(HEADER_ROW, column, heading)
-        cell.font, cell.alignment, cell.border, cell.fill = Font(name=FONT, bold=True), CENTER, BOX, HEADER_FILL
+        cell.font, cell.alignment, cell.border, cell.fill = Font(name=BODY_FONT, bold=True), CENTER, BOX, HEADER_FILL
     ws.cell(HEADER_ROW, SOURCE).comment = Comment(
         f"{TABLE_PREFIX}第N项，或测算数据键名：" + "、".join(MEASURED_VALUES), "ipcity")
     ws.cell(HEADER_ROW, FORMULA).comment = Comment("、".join(FORMULA_WORDS.values()) + "（见“填写说明”）", "ipcity")
@@ -107,7 +103,7 @@ def _write_rubric_sheet(ws, rubric: Rubric, criteria: list[Criterion]) -> None:
             cell = ws.cell(row, column, value)
             if isinstance(value, str):
                 cell.data_type = "s"  # a name or guidance starting with "=" stays text
-            cell.font, cell.border = Font(name=FONT, bold=criterion.level == 1), BOX
+            cell.font, cell.border = Font(name=BODY_FONT, bold=criterion.level == 1), BOX
             cell.alignment = CENTER if column in (CODE, LEVEL, POINTS, KIND, DIRECTION, CONFIRMED) else WRAP
             if not criterion.confirmed:
                 cell.fill = EXAMPLE_FILL
@@ -127,14 +123,14 @@ def _write_help_sheet(ws) -> None:
     for heading, rows in ((("栏目", "填写要求", ""), COLUMN_HELP), (("计分方法", "参数示例", "计算方法"), FORMULA_HELP)):
         for column, text in enumerate(heading, start=1):
             cell = ws.cell(row, column, text)
-            cell.font, cell.fill = Font(name=FONT, bold=True), HEADER_FILL
+            cell.font, cell.fill = Font(name=BODY_FONT, bold=True), HEADER_FILL
         for values in rows:
             row += 1
             for column, text in enumerate(values, start=1):
                 cell = ws.cell(row, column, text)
-                cell.font, cell.alignment, cell.data_type = Font(name=FONT), WRAP, "s"
+                cell.font, cell.alignment, cell.data_type = Font(name=BODY_FONT), WRAP, "s"
         row += 2
-    ws.cell(row, 1, "黄色底纹的行为示例指标（未确认），请替换为正式指标。").font = Font(name=FONT, bold=True)
+    ws.cell(row, 1, "黄色底纹的行为示例指标（未确认），请替换为正式指标。").font = Font(name=BODY_FONT, bold=True)
 
 
 def rubric_workbook(rubric: Rubric) -> bytes:
