@@ -4,11 +4,19 @@ Everything else (database, Redis) still comes from the environment, so ``make te
 with ``DATABASE_URL``/``REDIS_URL`` runs the same suite against PostgreSQL and Redis.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # Unit tests run tasks in-process; tests of the real worker and beat set this to false.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# Files the tests upload never land beside the demo's (var/media): one temporary folder per run, shared
+# through the environment with the worker processes some tests start.
+if "MEDIA_ROOT" not in os.environ:
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="ipcity-test-media-")
+    atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], True)
 
 from ipcity.settings import *  # noqa: E402,F401,F403
 

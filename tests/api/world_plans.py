@@ -14,7 +14,7 @@ from plans.services import plans as plan_services
 from plans.services import responsibility as list_services
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-# One shared file under MEDIA_ROOT (written once), so that building the world many times adds nothing.
+# One shared file under the tests' MEDIA_ROOT (written once), so that building the world many times adds nothing.
 EVIDENCE_NAME = "progress/matrix/evidence.pdf"
 
 
