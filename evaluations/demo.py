@@ -34,6 +34,12 @@ DEMO_NUMBERS = {1: "11272", 2: "205.3", 3: "185.6", 4: "872.5", 5: "456800", 6: 
                 24: "3", 25: "21", 26: "2", 27: "0", 28: "3", 29: "1", 30: "1", 31: "2", 32: "96"}
 
 
+# The demo's cycles carry out the 2018 notice (S1): its real title and date. Its document number is not in the
+# source text, so none is invented.
+NOTICE_2018 = "国家知识产权局办公室关于开展2018年度国家知识产权试点示范城市、强市创建市评定和复核等工作的通知"
+NOTICE_2018_DATE = dt.date(2018, 7, 27)
+
+
 def _user(username: str) -> User:
     return User.objects.get(username=username)
 
@@ -101,10 +107,10 @@ def load() -> dict[str, int]:
         city_services.start_rectification(designation, reason="示范城市复核未通过，限期1年内整改（演示数据）",
                                           deadline=dt.date(year, 12, 31), by=cnipa)
     cycles = {}
-    for number, kind in enumerate(CycleKind, start=1):
+    for kind in CycleKind:
         extra = {"measurement_request_deadline": today + dt.timedelta(days=15)} \
             if kind == CycleKind.DEMONSTRATION else {}
-        cycle = cycle_services.create_cycle(kind=kind, year=year, document_number=f"国知办函运字〔{year}〕{100 + number}号",
+        cycle = cycle_services.create_cycle(kind=kind, year=year, notice_title=NOTICE_2018, notice_date=NOTICE_2018_DATE,
                                             default_quota=3, by=cnipa, **deadlines, **extra)
         cycles[kind] = cycle_services.open_cycle(cycle, by=cnipa)
 
@@ -133,7 +139,8 @@ def load() -> dict[str, int]:
     _attest_all(review, tianjin)
     province.recommend_application(review, letter=_letter(review, tianjin), by=tianjin)
 
-    # 常州: a strong-city application accepted into review, site visit recorded (CNIPA can shortlist).
+    # 常州: a strong-city application accepted into review, site visit recorded (CNIPA can shortlist once the
+    # assigned experts have scored it: S1 四(二)3–4).
     changzhou, jiangsu = _user("changzhou"), _user("jiangsu")
     strong = application_services.start_application(cycles[CycleKind.STRONG_CITY], City.objects.get(code="320400"),
                                                     by=changzhou)

@@ -61,11 +61,14 @@ def pilot_not_already_designated(city: City, cycle: Cycle, on: dt.date) -> Failu
 
 
 def not_banned(city: City, cycle: Cycle, on: dt.date) -> Failure | None:
+    """S1 三(三)3: a city that fails its second re-review "2年内不得再次申报示范城市" — demonstration applications
+    only; pilot and strong-city applications are not barred (a fraud finding, S1 五(二), states no ban)."""
     ban = active_ban(city, on=on)
     if ban is None:
         return None
     return Failure("not_banned", _("2018 notice, part 3 (3) 3"),
-                   _("%(city)s lost its demonstration title and may not apply before %(date)s.")
+                   _("%(city)s lost its demonstration title after failing its second re-review and may not apply to "
+                     "be a demonstration city before %(date)s.")
                    % {"city": city.full_name, "date": ban.ban_until.isoformat()})
 
 
@@ -115,6 +118,14 @@ def re_review_designation(city: City, cycle: Cycle) -> Designation | None:
     return None
 
 
+def re_review_candidates(cycle: Cycle) -> list[tuple[City, Designation]]:
+    """Demonstration cities whose term ends in the cycle's year, or whose rectification deadline falls in it
+    (S1 三(一), 三(三)3). Two queries whatever the number of cities."""
+    cities = (City.objects.filter(designations__tier=Tier.DEMONSTRATION).distinct().select_related("province")
+              .prefetch_related("designations").order_by("code"))
+    return [(city, designation) for city in cities if (designation := re_review_designation(city, cycle)) is not None]
+
+
 # --- STRONG_CITY ----------------------------------------------------------------------------------
 
 
@@ -129,10 +140,10 @@ def strong_city_completed_demonstration_round(city: City, cycle: Cycle, on: dt.d
 
 
 RULES: dict[str, list[Rule]] = {
-    CycleKind.PILOT: [pilot_city_level, pilot_not_already_designated, not_banned],
+    CycleKind.PILOT: [pilot_city_level, pilot_not_already_designated],
     CycleKind.DEMONSTRATION: [demonstration_cultivated_one_year, demonstration_not_already, not_banned],
     CycleKind.RE_REVIEW: [re_review_due],
-    CycleKind.STRONG_CITY: [strong_city_completed_demonstration_round, not_banned],
+    CycleKind.STRONG_CITY: [strong_city_completed_demonstration_round],
 }
 
 

@@ -19,6 +19,14 @@ class CycleStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class MissedReReview(models.TextChoices):
+    """What a due city that never applied for re-review is treated as. The notice (S1 三) is silent: national
+    staff choose per cycle, and the pages say the choice is theirs."""
+
+    FAIL = "fail", _("As failing the re-review (rectification, or revocation after rectification)")
+    CANCEL = "cancel", _("Demonstration status cancelled")
+
+
 class ApplicationState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted to the province")
@@ -31,6 +39,8 @@ class ApplicationState(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     PASSED = "passed", _("Passed re-review")
     FAILED = "failed", _("Failed re-review")
+    TITLE_CANCELLED = "title_cancelled", _("Demonstration status cancelled")
+    LAPSED = "lapsed", _("Not submitted in time")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     DISQUALIFIED = "disqualified", _("Disqualified")
 
@@ -44,16 +54,19 @@ NATIONAL_STATES = frozenset({ApplicationState.RECOMMENDED, ApplicationState.UNDE
 # Nothing more happens, except a disqualification for fraud.
 FINAL_STATES = frozenset({
     ApplicationState.NOT_RECOMMENDED, ApplicationState.VETOED, ApplicationState.APPROVED, ApplicationState.REJECTED,
-    ApplicationState.PASSED, ApplicationState.FAILED, ApplicationState.WITHDRAWN, ApplicationState.DISQUALIFIED,
+    ApplicationState.PASSED, ApplicationState.FAILED, ApplicationState.TITLE_CANCELLED, ApplicationState.LAPSED,
+    ApplicationState.WITHDRAWN, ApplicationState.DISQUALIFIED,
 })
 # States that use up one place of the province's quota.
 QUOTA_STATES = frozenset({
     ApplicationState.RECOMMENDED, ApplicationState.UNDER_REVIEW, ApplicationState.SHORTLISTED,
     ApplicationState.APPROVED, ApplicationState.REJECTED, ApplicationState.PASSED, ApplicationState.FAILED,
+    ApplicationState.TITLE_CANCELLED,
 })
 # Outcomes stay invisible to cities and provinces until the cycle's results are published.
 OUTCOME_STATES = frozenset({
     ApplicationState.APPROVED, ApplicationState.REJECTED, ApplicationState.PASSED, ApplicationState.FAILED,
+    ApplicationState.TITLE_CANCELLED, ApplicationState.LAPSED,
 })
 
 
@@ -70,6 +83,8 @@ class Action(models.TextChoices):
     REJECT = "reject", _("Reject")
     PASS = "pass", _("Pass")
     FAIL = "fail", _("Fail")
+    CANCEL_TITLE = "cancel_title", _("Cancel the demonstration status")
+    LAPSE = "lapse", _("Record as not submitted in time")
     WITHDRAW = "withdraw", _("Withdraw")
     DISQUALIFY = "disqualify", _("Disqualify")
 

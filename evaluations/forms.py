@@ -14,6 +14,7 @@ from evaluations.enums import (
     CycleKind,
     CycleStatus,
     MaterialKind,
+    MissedReReview,
     VetoGround,
 )
 from ipcity.forms import DateInput, StyledForm
@@ -24,7 +25,17 @@ class CycleForm(StyledForm):
     year = forms.IntegerField(label=_("Year"), min_value=2008, max_value=2100)
     title = forms.CharField(label=pgettext_lazy("document", "Title"), max_length=200, required=False,
                             help_text=_("Leave empty for the standard title, e.g. 2026年度示范城市评定."))
-    document_number = forms.CharField(label=_("Document number"), max_length=80, required=False)
+    notice_title = forms.CharField(
+        label=_("Notice"), max_length=200, required=False,
+        help_text=_("The full title of the notice, without book-title marks, e.g. "
+                    "国家知识产权局办公室关于开展2018年度国家知识产权试点示范城市、强市创建市评定和复核等工作的通知. "
+                    "Letters and the published results cite it."))
+    document_number = forms.CharField(label=_("Document number of the notice"), max_length=80, required=False)
+    notice_date = forms.DateField(label=_("Date of the notice"), widget=DateInput, required=False)
+    missed_re_review = forms.ChoiceField(
+        label=_("A due city that does not apply for re-review is treated"), choices=MissedReReview.choices,
+        initial=MissedReReview.FAIL, required=False,
+        help_text=_("Re-reviews only. The notice does not say; the national administration decides."))
     city_deadline = forms.DateField(label=_("Cities submit to the province by"), widget=DateInput, required=False,
                                     help_text=_("Leave empty for two weeks before the provinces' deadline."))
     province_deadline = forms.DateField(label=_("Provinces submit to the national administration by"),

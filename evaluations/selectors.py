@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from cities.enums import Role
 from cities.rules import city_ids_of, province_ids_of
-from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleStatus
+from cities.models import City
+from evaluations.eligibility import re_review_candidates
+from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleKind, CycleStatus
 from evaluations.models import Application, Cycle, IndicatorValue
 
 
@@ -74,3 +78,61 @@ def shown_state(application: Application, user) -> str:
             and not user.has_role(Role.NATIONAL_ADMIN):
         return ApplicationState.UNDER_REVIEW
     return application.state
+
+
+# --- who was due to take part (应参加) ----------------------------------------------------------------------
+
+# States in which an application never reached the national review and has no outcome yet.
+NOT_SUBMITTED_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.SUBMITTED, ApplicationState.RECOMMENDED})
+# States that end an application before the national review (the city or its province ended it).
+ENDED_BEFORE_REVIEW_STATES = frozenset({ApplicationState.WITHDRAWN, ApplicationState.NOT_RECOMMENDED,
+                                        ApplicationState.VETOED})
+
+
+@dataclass(frozen=True)
+class DueCity:
+    """One city that a cycle concerns, with where it stands. ``application`` is None when it never started one."""
+
+    city: City
+    application: Application | None
+    designation: object | None
+    decided: bool
+
+    @property
+    def state_label(self) -> str:
+        if self.application is None:
+            return str(_("Not applied"))
+        if self.application.state == ApplicationState.DRAFT:
+            return str(_("Not applied (draft not submitted)"))
+        return str(ApplicationState(self.application.state).label)
+
+    @property
+    def needs_decision(self) -> bool:
+        """Publishing must record an outcome for this city (its title is at stake, or it never submitted)."""
+        if self.decided:
+            return False
+        if self.application is None:
+            return True
+        state = self.application.state
+        if state in NOT_SUBMITTED_STATES:
+            return True
+        return self.designation is not None and state in ENDED_BEFORE_REVIEW_STATES
+
+
+def due_cities(cycle: Cycle) -> list[DueCity]:
+    """The cities a cycle concerns (national staff's "应参加" list), by city code:
+
+    - a re-review (S1 三(一)): every demonstration title whose term or rectification ends in the cycle's year,
+      whether or not the city applied, and every city with an application in the cycle;
+    - the other procedures: the cities that started an application.
+
+    A constant number of queries whatever the number of cities."""
+    applications = list(Application.objects.filter(cycle=cycle).select_related("city__province", "designation")
+                        .annotate(decided=Exists(Application.objects.filter(pk=OuterRef("pk"),
+                                                                            decision__isnull=False)))
+                        .order_by("city__code"))
+    rows = {a.city_id: DueCity(a.city, a, a.designation, a.decided) for a in applications}
+    if cycle.kind == CycleKind.RE_REVIEW:
+        for city, designation in re_review_candidates(cycle):
+            rows.setdefault(city.pk, DueCity(city, None, designation, False))
+    return sorted(rows.values(), key=lambda row: row.city.code)

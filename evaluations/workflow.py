@@ -58,6 +58,7 @@ class Move:
     reason_required: bool = False
     snapshot: str | None = None
     notify: tuple[str, ...] = field(default=())  # roles told about the new state
+    offered: bool = True  # False: a service applies it as part of a larger step (never a button of its own)
 
 
 # --- guards -------------------------------------------------------------------------------------
@@ -163,6 +164,20 @@ def review_complete(application: Application) -> list[str]:
     return [message for guard in DECISION_GUARDS for message in guard(application)]
 
 
+def expert_review_complete(application: Application) -> list[str]:
+    """S1 四(二)3–4: the experts review and give their opinion; only then are cities shortlisted (入围)."""
+    return [_("Shortlisting comes after the expert review (2018 notice, part 4 (2) 3–4): %(reason)s")
+            % {"reason": message} for message in review_complete(application)]
+
+
+def deadline_passed(application: Application) -> list[str]:
+    """A city is recorded as not having applied only once its province's deadline has passed."""
+    deadline = deadlines.deadline_for(application, Stage.PROVINCE)
+    if deadlines.is_past(application, Stage.PROVINCE, now=timezone.now()):
+        return []
+    return [_("The deadline of %(date)s has not passed yet; the city can still apply.") % {"date": deadline.isoformat()}]
+
+
 def fraud_found(application: Application) -> list[str]:
     if getattr(application, "fraud_finding", None) is None:
         return [_("A disqualification needs a recorded fraud finding (2018 notice, part 5 (2)).")]
@@ -194,7 +209,7 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
                                          snapshot=SnapshotKind.RETURN, notify=(Role.PROVINCE_STAFF,)),
     (S.RECOMMENDED, Action.ACCEPT): Move(S.UNDER_REVIEW, NATIONAL, (formal_check,),
                                          notify=(Role.CITY_OFFICER, Role.PROVINCE_STAFF)),
-    (S.UNDER_REVIEW, Action.SHORTLIST): Move(S.SHORTLISTED, NATIONAL, (site_visit_recorded,),
+    (S.UNDER_REVIEW, Action.SHORTLIST): Move(S.SHORTLISTED, NATIONAL, (site_visit_recorded, expert_review_complete),
                                              kinds=frozenset({CycleKind.STRONG_CITY}),
                                              notify=(Role.CITY_OFFICER, Role.PROVINCE_STAFF)),
     (S.SHORTLISTED, Action.SUBMIT_FORMAL): Move(S.UNDER_REVIEW, CITY, (formal_materials,),
@@ -206,6 +221,12 @@ TRANSITIONS: dict[tuple[str, str], Move] = {
     (S.UNDER_REVIEW, Action.PASS): Move(S.PASSED, NATIONAL, (review_complete,), kinds=RE_REVIEW_KINDS),
     (S.UNDER_REVIEW, Action.FAIL): Move(S.FAILED, NATIONAL, (review_complete,), kinds=RE_REVIEW_KINDS,
                                         reason_required=True),
+    # S1 三(二)1: a city that no longer meets 《办法》第十八条 loses its demonstration status.
+    (S.UNDER_REVIEW, Action.CANCEL_TITLE): Move(S.TITLE_CANCELLED, NATIONAL, (review_complete,), kinds=RE_REVIEW_KINDS,
+                                                reason_required=True),
+    # Recorded when the results are published, for a city that never reached the national review.
+    **{(state, Action.LAPSE): Move(S.LAPSED, NATIONAL, (deadline_passed,), reason_required=True, offered=False)
+       for state in (S.DRAFT, S.SUBMITTED, S.RECOMMENDED)},
     (S.DRAFT, Action.WITHDRAW): Move(S.WITHDRAWN, CITY),
     (S.SUBMITTED, Action.WITHDRAW): Move(S.WITHDRAWN, CITY, notify=(Role.PROVINCE_STAFF,)),
     **{
@@ -220,7 +241,7 @@ def allowed_actions(application: Application, user) -> list[str]:
     """The actions the table offers ``user`` on ``application`` now (guards are checked when applied)."""
     actions = []
     for (state, action), move in TRANSITIONS.items():
-        if state != application.state or (move.kinds and application.cycle.kind not in move.kinds):
+        if state != application.state or not move.offered or (move.kinds and application.cycle.kind not in move.kinds):
             continue
         if _acts_as(user, move.roles, application):
             actions.append(action)

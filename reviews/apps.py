@@ -9,9 +9,10 @@ class ReviewsConfig(AppConfig):
 
     def ready(self) -> None:
         from ipcity.panels import register_panel
-        from reviews.panels import application_documents
+        from reviews.panels import application_documents, city_outcomes
 
         register_panel("application", application_documents)
+        register_panel("city", city_outcomes)
         from evaluations.selectors import EXTRA_SCOPES
         from reviews.selectors import reviewer_application_scope
 
@@ -41,6 +42,9 @@ class ReviewsConfig(AppConfig):
         register_home_panel(review_overview_panel)
         # "submitted" already names an application state; the other assignment states are new.
         register_states([status for status in AssignmentStatus if status.value not in STATE_LABELS])
+        from reviews.enums import Outcome
+
+        register_states([outcome for outcome in Outcome if outcome.value not in STATE_LABELS])
         register_actions({
             "assignment.profile": _("Edited reviewer profile"),
             "assignment.profile_import": _("Imported reviewer profile"),

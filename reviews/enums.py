@@ -52,6 +52,21 @@ class Outcome(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     PASSED = "passed", _("Passed")
     FAILED = "failed", _("Failed")
+    # S1 三(二)1: a city that no longer meets 《办法》第十八条 loses its demonstration status.
+    TITLE_CANCELLED = "title_cancelled", _("Demonstration status cancelled (Article 18)")
+    # A city due for re-review that never submitted; recorded when the cycle's results are published.
+    NOT_SUBMITTED = "not_submitted", _("Did not apply for re-review in time")
+
+
+class DecisionEffect(models.TextChoices):
+    """What a decision did to the city's title: the one fact every published label is derived from."""
+
+    NONE = "none", _("No change to the title")
+    GRANTED = "granted", _("Title granted")
+    RENEWED = "renewed", _("New term")
+    RECTIFICATION = "rectification", _("Rectification within one year")
+    REVOKED = "revoked", _("Title revoked")
+    CANCELLED = "cancelled", _("Demonstration status cancelled")
 
 
 class Grade(models.TextChoices):

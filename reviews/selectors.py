@@ -4,13 +4,12 @@ before the review phase ends."""
 
 from __future__ import annotations
 
-from django.db.models import Min, Q, QuerySet
-from django.utils.translation import gettext_lazy
+from django.db.models import Q, QuerySet
 
 from cities.enums import Role
 from evaluations.enums import OUTCOME_STATES, ApplicationState
 from evaluations.models import Application
-from reviews.enums import AssignmentStatus, Outcome
+from reviews.enums import AssignmentStatus
 from reviews.models import AnnualAssessment, Assignment, Decision, Review, Rubric
 
 OPENED_STATUSES = (AssignmentStatus.OPENED, AssignmentStatus.SUBMITTED)
@@ -80,38 +79,4 @@ RANKED_STATES = frozenset({ApplicationState.UNDER_REVIEW, ApplicationState.SHORT
 def ranked_applications(cycle) -> QuerySet[Application]:
     """For national staff's ranking, decisions and reports (callers check the permission)."""
     return (Application.objects.filter(cycle=cycle, state__in=RANKED_STATES)
-            .select_related("cycle", "city__province", "decision").order_by("city__code"))
-
-
-# --- published results (公示) -------------------------------------------------------------------------
-
-PUBLIC_OUTCOMES = {
-    Outcome.APPROVED: gettext_lazy("Approved"),
-    Outcome.PASSED: gettext_lazy("Passed re-review"),
-    "rectification": gettext_lazy("Rectification"),
-    "revoked": gettext_lazy("Title revoked"),
-}
-
-
-def published_outcomes(cycles) -> dict[int, list[dict]]:
-    """Per published cycle: the cities and what the decision did to their title. Rejections are not listed.
-
-    A failed re-review put the title into rectification, unless the same title had failed before: then the
-    decision revoked it. Two queries whatever the number of cycles."""
-    decisions = list(Decision.objects.filter(application__cycle__in=cycles).exclude(outcome=Outcome.REJECTED)
-                     .select_related("application__city__province", "designation")
-                     .order_by("application__city__code"))
-    failed = {d.designation_id for d in decisions if d.outcome == Outcome.FAILED and d.designation_id}
-    first_failure = dict(Decision.objects.filter(outcome=Outcome.FAILED, designation_id__in=failed)
-                         .values("designation_id").annotate(first=Min("pk")).values_list("designation_id", "first")
-                         ) if failed else {}
-    rows: dict[int, list[dict]] = {cycle.pk: [] for cycle in cycles}
-    for decision in decisions:
-        rectifying = decision.outcome == Outcome.FAILED and first_failure.get(decision.designation_id) == decision.pk
-        revoked = decision.outcome == Outcome.FAILED and not rectifying
-        rows[decision.application.cycle_id].append({
-            "city": decision.application.city, "designation": decision.designation,
-            "outcome": (PUBLIC_OUTCOMES["rectification"] if rectifying else PUBLIC_OUTCOMES["revoked"] if revoked
-                        else PUBLIC_OUTCOMES[decision.outcome]),
-            "rectifying": rectifying, "revoked": revoked})
-    return rows
+            .select_related("cycle", "city__province", "decision__designation").order_by("city__code"))

@@ -21,6 +21,7 @@ from cities.forms import (
 )
 from ipcity.dates import local_today
 from ipcity.pagination import paginate
+from ipcity.panels import panels
 
 
 def city_list_context(request) -> dict:
@@ -58,6 +59,7 @@ def city_detail(request, code: str):
             "current_statuses": CURRENT_DESIGNATION_STATUSES,
             "today": local_today(),
             "demonstration": Tier.DEMONSTRATION,
+            "panels": panels("city", request, city),
         },
     )
 

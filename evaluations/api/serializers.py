@@ -68,11 +68,13 @@ class CycleSerializer(serializers.ModelSerializer):
                                                default=list, help_text=_("Empty for the 2018 notice's list"))
     checklist = ChecklistItemSerializer(many=True, read_only=True)
     quotas = QuotaSerializer(many=True, read_only=True, help_text=_("Provinces with their own quota"))
+    citation = serializers.CharField(read_only=True, help_text=_("How letters and the published results cite the "
+                                                                 "notice"))
 
     class Meta:
         model = Cycle
-        fields = ["id", "kind", "year", "title", "document_number", "status", "city_deadline", "province_deadline",
-                  "measurement_request_deadline", "data_year", "default_quota", "required_materials", "checklist",
+        fields = ["id", "kind", "year", "title", "notice_title", "document_number", "notice_date", "citation",
+                  "missed_re_review", "status", "city_deadline", "province_deadline", "measurement_request_deadline", "data_year", "default_quota", "required_materials", "checklist",
                   "quotas", "opened_at", "closed_at", "results_published_at", "created_at"]
         read_only_fields = ["status", "data_year", "opened_at", "closed_at", "results_published_at", "created_at"]
         extra_kwargs = {"year": {"min_value": 2008, "max_value": 2100}}

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from evaluations.enums import CycleKind, CycleStatus
+from evaluations.enums import CycleKind, CycleStatus, MissedReReview
 
 
 class Cycle(models.Model):
@@ -14,7 +14,17 @@ class Cycle(models.Model):
     kind = models.CharField(_("procedure"), max_length=20, choices=CycleKind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
-    document_number = models.CharField(_("document number"), max_length=80, blank=True)
+    document_number = models.CharField(_("document number"), max_length=80, blank=True,
+                                       help_text=_("The document number (文号) of the notice that opens this cycle."))
+    notice_title = models.CharField(
+        _("notice"), max_length=200, blank=True,
+        help_text=_("The full title of the notice this cycle carries out, without book-title marks; letters and "
+                    "the published results cite it."))
+    notice_date = models.DateField(_("date of the notice"), null=True, blank=True)
+    missed_re_review = models.CharField(
+        _("a due city that does not apply for re-review is treated"), max_length=8, choices=MissedReReview.choices,
+        default=MissedReReview.FAIL,
+        help_text=_("The notice does not say; the national administration decides (re-reviews only)."))
     status = models.CharField(_("status"), max_length=10, choices=CycleStatus.choices, default=CycleStatus.DRAFT)
     city_deadline = models.DateField(_("deadline for cities (to the province)"))
     province_deadline = models.DateField(_("deadline for provinces (to the national administration)"))
@@ -50,6 +60,16 @@ class Cycle(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def citation(self) -> str:
+        """How a letter or a publication cites the notice: 《title》（文号）, or the date when there is no 文号.
+        Without a notice, the cycle is named as a piece of work, never as a document."""
+        if not self.notice_title:
+            return f"国家知识产权局{self.title}工作" + (f"（{self.document_number}）" if self.document_number else "")
+        reference = self.document_number or (f"{self.notice_date.year}年{self.notice_date.month}月{self.notice_date.day}日"
+                                              if self.notice_date else "")
+        return f"《{self.notice_title}》" + (f"（{reference}）" if reference else "")
 
     @property
     def is_draft(self) -> bool:

@@ -16,7 +16,7 @@ from cities import audit
 from cities.models import City, Province
 from cities.services import require
 from evaluations.basic_info import current_template
-from evaluations.eligibility import re_review_designation
+from evaluations.eligibility import re_review_candidates
 from evaluations.enums import (
     DEFAULT_DEADLINES,
     DEFAULT_REQUIRED_MATERIALS,
@@ -24,6 +24,7 @@ from evaluations.enums import (
     CycleKind,
     CycleStatus,
     MaterialKind,
+    MissedReReview,
 )
 from evaluations.models import Application, ChecklistItem, Cycle, ProvinceQuota
 
@@ -68,7 +69,8 @@ def default_title(kind: str, year: int) -> str:
 
 
 @transaction.atomic
-def create_cycle(*, kind: str, year: int, title: str = "", document_number: str = "",
+def create_cycle(*, kind: str, year: int, title: str = "", document_number: str = "", notice_title: str = "",
+                 notice_date: dt.date | None = None, missed_re_review: str = MissedReReview.FAIL,
                  city_deadline: dt.date | None = None, province_deadline: dt.date | None = None,
                  measurement_request_deadline: dt.date | None = None, default_quota: int | None = None,
                  quotas: dict[Province, int] | None = None, required_materials: list[str] | None = None,
@@ -79,7 +81,9 @@ def create_cycle(*, kind: str, year: int, title: str = "", document_number: str 
     if Cycle.objects.filter(kind=kind, year=year).exists():
         raise ValidationError(_("A %(kind)s cycle for %(year)s already exists.") % {"kind": kind.label, "year": year})
     cycle = Cycle(
-        kind=kind, year=year, title=title or default_title(kind, year), document_number=document_number,
+        kind=kind, year=year, title=title or default_title(kind, year), document_number=document_number.strip(),
+        notice_title=notice_title.strip().strip("《》"), notice_date=notice_date,
+        missed_re_review=missed_re_review or MissedReReview.FAIL,
         city_deadline=city_deadline or defaults["city_deadline"],
         province_deadline=province_deadline or defaults["province_deadline"],
         measurement_request_deadline=measurement_request_deadline or defaults["measurement_request_deadline"],
@@ -135,17 +139,6 @@ def remove_checklist_item(item: ChecklistItem, *, by) -> None:
         raise ValidationError(_("Conditions can be removed only before the cycle opens."))
     audit.record(actor=by, action="cycle.checklist", obj=item.cycle, data={"removed": item.code, "text": item.text})
     item.delete()
-
-
-def re_review_candidates(cycle: Cycle) -> list[tuple[City, object]]:
-    """Demonstration cities whose term ends in the cycle year, or whose rectification deadline falls in it."""
-    cities = City.objects.filter(designations__tier="demonstration").distinct().prefetch_related("designations")
-    found = []
-    for city in cities.select_related("province"):
-        designation = re_review_designation(city, cycle)
-        if designation is not None:
-            found.append((city, designation))
-    return found
 
 
 @transaction.atomic

@@ -15,9 +15,9 @@ from cities.enums import Role
 from cities.models import City, Province
 from cities.rules import city_ids_of
 from evaluations import eligibility
-from evaluations.enums import CycleStatus
+from evaluations.enums import CycleKind, CycleStatus
 from evaluations.forms import ChecklistItemForm, CycleFilterForm, CycleForm, QuotaForm
-from evaluations.selectors import applications_visible_to, cycles_visible_to
+from evaluations.selectors import applications_visible_to, cycles_visible_to, due_cities
 from evaluations.services import applications as application_services
 from evaluations.services import cycles as cycle_services
 from evaluations.views.common import attempt
@@ -71,6 +71,8 @@ def cycle_detail(request, pk: int):
     if context["can_manage"]:
         context["quota_form"] = QuotaForm(provinces=Province.objects.all())
         context["checklist_form"] = ChecklistItemForm() if not cycle.status == CycleStatus.CLOSED else None
+    if user.has_perm("evaluations.act_as_national") and not cycle.is_draft:
+        context["due"] = due_cities(cycle)
     own = applications_visible_to(user).filter(cycle=cycle)
     context["own_applications"] = list(own.filter(city_id__in=city_ids_of(user))) if user.has_role(
         Role.CITY_OFFICER) else []
@@ -87,7 +89,10 @@ def cycle_detail(request, pk: int):
 @require_POST
 def cycle_open(request, pk: int):
     cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
-    attempt(request, lambda: cycle_services.open_cycle(cycle, by=request.user), _("The cycle is open."))
+    opened = attempt(request, lambda: cycle_services.open_cycle(cycle, by=request.user), _("The cycle is open."))
+    if opened and cycle.kind == CycleKind.RE_REVIEW and not due_cities(cycle):
+        messages.warning(request, _("No demonstration title's term or rectification ends in %(year)s: no city is due "
+                                    "for re-review in this cycle and no draft was created.") % {"year": cycle.year})
     return redirect("cycle_detail", pk=cycle.pk)
 
 

@@ -256,15 +256,33 @@ class RankingSerializer(serializers.Serializer):
     rows = RankingRowSerializer(many=True)
 
 
+class PublishedChangeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label = serializers.CharField()
+    on = serializers.DateField()
+    ban_until = serializers.DateField(allow_null=True)
+
+
 class PublishedRowSerializer(serializers.Serializer):
+    """One published line (reviews.outcomes): what was decided, and what holds now if a later event changed it."""
+
+    application = serializers.IntegerField(source="application.pk")
     city = serializers.CharField(source="city.code")
     city_name = serializers.CharField(source="city.full_name")
-    outcome = serializers.CharField()
-    rectifying = serializers.BooleanField()
-    revoked = serializers.BooleanField()
+    outcome = serializers.CharField(source="current_code", help_text=gettext_lazy(
+        "What holds now: approved, renewed, rectification, revoked, title_revoked, cancelled or disqualified"))
+    outcome_label = serializers.CharField(source="current_label")
+    decided = serializers.CharField(source="code", help_text=gettext_lazy("What the decision itself did"))
+    decided_label = serializers.CharField(source="label")
+    decided_on = serializers.DateField(allow_null=True)
+    document_number = serializers.CharField()
+    change = PublishedChangeSerializer(allow_null=True)
+    rectification_deadline = serializers.DateField(allow_null=True)
+    ban_until = serializers.DateField(allow_null=True)
     designation = serializers.IntegerField(source="designation.pk", allow_null=True, default=None)
-    term_start = serializers.DateField(source="designation.term_start", allow_null=True, default=None)
-    term_end = serializers.DateField(source="designation.term_end", allow_null=True, default=None)
+    tier = serializers.CharField(source="designation.tier", allow_null=True, default=None)
+    term_start = serializers.DateField(allow_null=True)
+    term_end = serializers.DateField(allow_null=True)
 
 
 class PublishedResultSerializer(serializers.Serializer):
@@ -275,6 +293,8 @@ class PublishedResultSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     title = serializers.CharField()
     document_number = serializers.CharField()
+    notice_title = serializers.CharField()
+    citation = serializers.CharField()
     results_published_at = serializers.DateTimeField()
     rows = serializers.SerializerMethodField()
 

@@ -24,11 +24,11 @@ from reviews.api import filters as f
 from reviews.api import serializers as s
 from reviews.enums import AssignmentStatus
 from reviews.models import Criterion, GeneratedFile, Review, Score
+from reviews.outcomes import published_outcomes
 from reviews.selectors import (
     assessments_visible_to,
     assignments_visible_to,
     decisions_visible_to,
-    published_outcomes,
     reviews_visible_to,
     rubrics_visible_to,
 )

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -25,6 +25,7 @@ from evaluations.models import Application
 from ipcity.pdf import official_date, render_pdf
 from reviews.aggregation import ApplicationStats, cycle_statistics
 from reviews.enums import Aggregate, AssignmentStatus, CriterionKind, Outcome, Recommendation
+from reviews.outcomes import outcome_of
 from reviews.selectors import ranked_applications
 from reviews.models import Assignment, Criterion, Review, Score
 
@@ -40,7 +41,8 @@ MATRIX_CORNER = "评审专家"
 LEVEL_GROUP_NAMES = {"sub_provincial": "副省级", "prefecture": "地级", "county": "县级及直辖市所辖区"}
 SUGGESTION_NAMES = {"approve": "建议通过", "discuss": "待议", "reject": "建议不通过"}
 OUTCOME_NAMES = {Outcome.APPROVED: "通过", Outcome.REJECTED: "不通过", Outcome.PASSED: "复核通过",
-                 Outcome.FAILED: "复核不通过"}
+                 Outcome.FAILED: "复核不通过", Outcome.TITLE_CANCELLED: "取消示范城市资格",
+                 Outcome.NOT_SUBMITTED: "未按期申报复核"}
 RECOMMENDATION_NAMES = {Recommendation.APPROVE: "建议通过", Recommendation.REJECT: "建议不通过",
                         Recommendation.UNDECIDED: "未明确"}
 AGGREGATE_NAMES = {Aggregate.MEAN: "平均分", Aggregate.MEDIAN: "中位数", Aggregate.TRIMMED_MEAN: "去极值平均分"}
@@ -75,6 +77,19 @@ def decision_of(application):
         return application.decision
     except ObjectDoesNotExist:
         return None
+
+
+def outcome_text(application) -> str | None:
+    """The decision as the report states it: what the decision did to the title, and what holds now if a later
+    event changed it (the public page's line, from ``reviews.outcomes``)."""
+    decision = decision_of(application)
+    if decision is None:
+        return None
+    with translation.override("zh-hans"):
+        line = outcome_of(application)
+        if line is None:
+            return OUTCOME_NAMES.get(decision.outcome)
+        return line.label + (f"（{line.change.on.isoformat()}变更为：{line.change.label}）" if line.change else "")
 
 
 def local_date(moment: dt.datetime | None) -> dt.date | None:
@@ -156,11 +171,10 @@ def cell_text(value) -> str:
 
 def ranking_row(stats: ApplicationStats) -> list:
     application = stats.application
-    decision = decision_of(application)
     return [stats.rank, stats.level_rank, application.city.full_name, application.city.province.name,
             LEVEL_GROUP_NAMES.get(stats.level_group), stats.objective, stats.mean, stats.median,
             stats.trimmed_mean, stats.counted, stats.std_dev, stats.spread, len(stats.totals), stats.final,
-            SUGGESTION_NAMES.get(stats.suggestion), OUTCOME_NAMES.get(decision.outcome) if decision else None]
+            SUGGESTION_NAMES.get(stats.suggestion), outcome_text(application)]
 
 
 # --- The workbook ----------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from reviews.enums import FileStatus, Outcome, ReportKind
+from ipcity.dates import local_today
+from reviews.enums import DecisionEffect, FileStatus, Outcome, ReportKind
 
 
 class Decision(models.Model):
@@ -14,8 +15,12 @@ class Decision(models.Model):
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.PROTECT, related_name="decision",
                                        verbose_name=_("application"))
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    effect = models.CharField(_("effect on the title"), max_length=16, choices=DecisionEffect.choices,
+                              default=DecisionEffect.NONE)
     rationale = models.TextField(_("rationale"))
+    document_number = models.CharField(_("document number of the decision"), max_length=80, blank=True)
+    decided_on = models.DateField(_("date of the decision"), default=local_today)
     final_score = models.DecimalField(_("final score"), max_digits=7, decimal_places=2, null=True, blank=True)
     rank = models.PositiveSmallIntegerField(_("rank in the cycle"), null=True, blank=True)
     designation = models.ForeignKey("cities.Designation", on_delete=models.PROTECT, null=True, blank=True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
@@ -24,11 +24,15 @@ from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, ReportKind
 from reviews.models import AnnualAssessment, Criterion, Decision, Score
-from reviews.selectors import published_outcomes, reviews_visible_to
+from reviews.outcomes import published_outcomes
+from reviews.selectors import reviews_visible_to
 from reviews.services import assessments as assessment_services
 from reviews.services.decisions import (
     OUTCOMES_BY_KIND,
     UNDECIDED_STATES,
+    MissingOutcomes,
+    missing_outcomes,
+    not_submitted_rationale,
     cycle_ranking,
     decide_many,
     publish_cycle_results,
@@ -63,6 +67,12 @@ class DecisionForm(StyledForm):
                                                   queryset=Application.objects.none(),
                                                   widget=forms.CheckboxSelectMultiple)
     outcome = forms.ChoiceField(label=gettext_lazy("Decision"))
+    document_number = forms.CharField(label=gettext_lazy("Document number of the decision"), max_length=80,
+                                      required=False, help_text=gettext_lazy("e.g. 国知发管函字〔2018〕 号; it is "
+                                                                             "carried onto the title."))
+    decided_on = forms.DateField(label=gettext_lazy("Date of the decision"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=gettext_lazy("Today if left empty; terms and deadlines run from it."))
     rationale = forms.CharField(label=gettext_lazy("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
@@ -140,7 +150,9 @@ def _decision_context(request, cycle: Cycle, form: DecisionForm) -> dict:
         "counted": {"mean": aggregate == Aggregate.MEAN, "median": aggregate == Aggregate.MEDIAN,
                     "trimmed": aggregate == Aggregate.TRIMMED_MEAN},
         "any_decidable": any(row["decidable"] for row in rows),
-        "can_publish": not cycle.results_published and not undecided and bool(decisions),
+        "can_publish": not cycle.results_published and not undecided,
+        "missing": [] if cycle.results_published else missing_outcomes(cycle),
+        "re_review": cycle.kind == CycleKind.RE_REVIEW,
     }
 
 
@@ -166,8 +178,10 @@ def cycle_decide(request, pk: int):
     if not form.is_valid():
         return render(request, "reviews/cycle_decisions.html", _decision_context(request, cycle, form), status=400)
     chosen = list(form.cleaned_data["applications"])
-    attempt(request, lambda: decide_many(chosen, outcome=form.cleaned_data["outcome"],
-                                         rationale=form.cleaned_data["rationale"], by=request.user),
+    data = form.cleaned_data
+    attempt(request, lambda: decide_many(chosen, outcome=data["outcome"], rationale=data["rationale"],
+                                         document_number=data["document_number"], decided_on=data["decided_on"],
+                                         by=request.user),
             ngettext("%(count)s decision was recorded. It stays hidden from cities and provinces until the results "
                      "are published.",
                      "%(count)s decisions were recorded. They stay hidden from cities and provinces until the results "
@@ -180,8 +194,17 @@ def cycle_decide(request, pk: int):
 def cycle_publish_results(request, pk: int):
     _require_national(request)
     cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
-    attempt(request, lambda: publish_cycle_results(cycle, by=request.user),
-            _("The results are published; the cities and provinces were told."))
+    confirmed = request.POST.get("confirm_missing") == "1"
+    try:
+        publish_cycle_results(cycle, by=request.user, confirm_missing=confirmed)
+    except MissingOutcomes as missing:
+        return render(request, "reviews/cycle_publish_confirm.html", {
+            "cycle": cycle, "rows": missing.rows, "rationale": not_submitted_rationale(cycle)}, status=409)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("cycle_decisions", pk=cycle.pk)
+    messages.success(request, _("The results are published; the cities and provinces were told."))
     return redirect("cycle_decisions", pk=cycle.pk)
 
 

@@ -23,7 +23,8 @@ from django.utils import timezone
 from cities.enums import Role
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus, SnapshotKind
 from evaluations.models import Application, Cycle, Snapshot
-from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, Outcome, Recommendation, ReportKind
+from reviews.enums import (AssessmentKind, AssignmentStatus, CriterionKind, DecisionEffect, Outcome, Recommendation,
+                           ReportKind)
 from reviews.models import AnnualAssessment, Assignment, Criterion, Decision, GeneratedFile, Review, Rubric, Score
 from tests.factories import user_with_role
 
@@ -56,7 +57,7 @@ def _review(application, reviewer, criteria, *, submitted: bool) -> Review:
 def _decided(cycle: Cycle, city, designation, by, **extra) -> Decision:
     application = Application.objects.create(cycle=cycle, city=city, state=ApplicationState.APPROVED, round=1)
     return Decision.objects.create(application=application, outcome=Outcome.APPROVED, rationale="材料完整，成效明显",
-                                   designation=designation, decided_by=by, **extra)
+                                   effect=DecisionEffect.GRANTED, designation=designation, decided_by=by, **extra)
 
 
 def build(world: dict) -> None:

@@ -188,6 +188,12 @@ MOVES = [
 ]
 
 
+def submitted_review(application):
+    from tests.evaluations.test_procedures import submitted_review as review
+
+    return review(application)
+
+
 def actor(world, who, kind):
     return world["officers"][kind] if who == "officer" else world[who]
 
@@ -202,6 +208,7 @@ def test_move(api, world, kind, state, who, name, body, after, audited):
     if name == "shortlist":
         SiteVisit.objects.get_or_create(application=application, defaults={
             "visited_on": dt.date(2026, 5, 1), "experts": "专家", "opinion": "同意", "recorded_by": world["national"]})
+        submitted_review(application)  # S1 四(二)3–4: 入围 after the expert review
     response = api(actor(world, who, kind)).post(url(name, application), body, format="json")
     assert response.status_code == 200, response.data
     assert Application.objects.get(pk=application.pk).state == after

@@ -26,7 +26,7 @@ def letter(fushun_city, liaoning_staff):
 
 def make_letter(city, author, *, kind, measured_score):
     cycle = Cycle.objects.create(
-        kind=kind, year=2026, title="关于开展2026年度国家知识产权示范城市评定工作的通知",
+        kind=kind, year=2026, title="2026年度示范城市评定", notice_title="关于开展2026年度国家知识产权示范城市评定工作的通知",
         document_number="国知办函运字〔2026〕123号", city_deadline=dt.date(2026, 8, 31),
         province_deadline=dt.date(2026, 9, 15), data_year=2025,
     )

@@ -88,7 +88,8 @@ def test_banned_city_is_told_until_when(world, national_admin):
     with translation.override("en"):
         failures = eligibility.eligibility_failures(city, cycle, on=dt.date(2026, 6, 1))
     assert [(f.rule, f.message) for f in failures] == [
-        ("not_banned", "丹东市 lost its demonstration title and may not apply before 2027-09-01.")]
+        ("not_banned", "丹东市 lost its demonstration title after failing its second re-review and may not apply to "
+                       "be a demonstration city before 2027-09-01.")]
 
 
 def test_cultivation_shorter_than_a_year_is_not_eligible(world, national_admin):

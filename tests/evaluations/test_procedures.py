@@ -201,6 +201,19 @@ def test_re_review_2018_lists_the_12_cities_of_2015(client, people):
     assert {s.title for s in drafts[0].sections.all()} >= {"示范城市建设方案所确定的目标和任务完成情况", "其他需要总结的情况"}
 
 
+def submitted_review(application):
+    """One expert's submitted review of ``application`` (the review app's records, as its scoring leaves them)."""
+    from django.utils import timezone
+
+    from reviews.enums import AssignmentStatus
+    from reviews.models import Assignment, Review
+
+    expert = user_with_role(Role.REVIEWER, username=f"expert_{application.pk}")
+    assignment = Assignment.objects.create(application=application, reviewer=expert, due_date=dt.date(2026, 10, 31),
+                                           status=AssignmentStatus.SUBMITTED)
+    return Review.objects.create(assignment=assignment, submitted_at=timezone.now())
+
+
 def test_strong_city_shortlisted_formally_submitted_and_accepted(client, people, liaoning, template,
                                                                django_capture_on_commit_callbacks):
     shenyang = CityFactory(code="210100", province=liaoning, name="沈阳市", full_name="沈阳市")
@@ -225,6 +238,10 @@ def test_strong_city_shortlisted_formally_submitted_and_accepted(client, people,
     assert state_of(application) == S.UNDER_REVIEW
     ok(client.post(reverse("application_site_visit", args=[application.pk]), {
         "visited_on": "2026-06-01", "experts": "专家组：张、王、刘", "opinion": "基础扎实，特色突出，建议入围。"}))
+    # S1 四(二)3–4: the experts' review comes before 入围.
+    assert refused(client.post(reverse("application_act", args=[application.pk, "shortlist"]))) == [
+        "专家评审完成后方可入围（2018年通知 四（二）3–4）：该申报尚无已提交的评审意见。"]
+    submitted_review(application)
     ok(client.post(reverse("application_act", args=[application.pk, "shortlist"])))
     assert state_of(application) == S.SHORTLISTED
 

@@ -21,7 +21,7 @@ from tests.factories import CityFactory, user_with_role
 S = ApplicationState
 KIND_FOR_MOVE = {
     Action.SHORTLIST: CycleKind.STRONG_CITY, Action.SUBMIT_FORMAL: CycleKind.STRONG_CITY,
-    Action.PASS: CycleKind.RE_REVIEW, Action.FAIL: CycleKind.RE_REVIEW,
+    Action.PASS: CycleKind.RE_REVIEW, Action.FAIL: CycleKind.RE_REVIEW, Action.CANCEL_TITLE: CycleKind.RE_REVIEW,
 }
 ROWS = sorted(TRANSITIONS, key=lambda key: (key[0], key[1]))
 
@@ -39,6 +39,9 @@ def prepare(world, state, action):
                             decided_by=world["staff"])
     if action == Action.DISQUALIFY:
         FraudFinding.objects.create(application=application, finding="伪造证明材料", decided_by=world["national"])
+    if action == Action.LAPSE:  # only once the province's deadline has passed
+        application.province_deadline_extension = dt.date(2001, 1, 1)
+        application.save(update_fields=["province_deadline_extension"])
     if action == Action.SUBMIT_FORMAL:
         from tests.evaluations.conftest import add_material
 
@@ -72,6 +75,17 @@ def test_every_row_refuses_the_other_roles(world, review_done, state, action):
         with pytest.raises(PermissionDenied):
             transition(application, action, by=actor_for(world, role, kind), reason="理由")
     assert Application.objects.get(pk=application.pk).state == state
+
+
+def test_not_applied_is_recorded_only_after_the_deadline(world):
+    """A city is recorded as not having applied only once it can no longer apply (its province's deadline)."""
+    application = application_in(world, CycleKind.PILOT, S.DRAFT)
+    with translation.override("en"), pytest.raises(TransitionRefused) as err:
+        transition(application, Action.LAPSE, by=world["national"], reason="未按期申报")
+    assert err.value.messages == [
+        f"The deadline of {application.cycle.province_deadline.isoformat()} has not passed yet; the city can still "
+        "apply."]
+    assert Application.objects.get(pk=application.pk).state == S.DRAFT
 
 
 def test_moves_not_in_the_table_are_refused_with_the_states_named(world):

@@ -334,8 +334,8 @@ def test_results_are_shown_once_published(world, national):
     assert response.status_code == 200, response.content
     assert last_action() == "cycle.publish_results"
     body = officer.get(f"/api/v1/results/{cycle.pk}/").json()
-    assert [(r["city"], r["outcome"], r["designation"]) for r in body["rows"]] == [
-        ("210400", "已批准", world["fushun_designation"].pk)]
+    assert [(r["city"], r["outcome"], r["outcome_label"], r["designation"], r["change"]) for r in body["rows"]] == [
+        ("210400", "approved", "已批准", world["fushun_designation"].pk, None)]
     assert ids(officer.get("/api/v1/results/", {"year": 2035})) == [cycle.pk]
     assert_error(national.post("/api/v1/results/publish/", {"cycle": cycle.pk}, format="json"), 400, "refused")
 

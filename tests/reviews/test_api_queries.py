@@ -11,7 +11,7 @@ from django.utils import timezone
 from cities.enums import Role
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus
 from evaluations.models import Application, Cycle
-from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, Outcome
+from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, DecisionEffect, Outcome
 from reviews.models import AnnualAssessment, Assignment, Criterion, Decision, Review, ReviewerProfile, Rubric, Score
 from tests.api.utils import api_queries, token_client
 from tests.factories import CityFactory, DesignationFactory, ProvinceFactory, user_with_role
@@ -58,7 +58,8 @@ def _decision(people, n: int) -> Decision:
     city = CityFactory(code=f"21{n:04d}", province=people["province"])
     application = Application.objects.create(cycle=cycle, city=city, state=ApplicationState.APPROVED, round=1)
     return Decision.objects.create(application=application, outcome=Outcome.APPROVED, rationale="通过",
-                                   designation=DesignationFactory(city=city), decided_by=people["national"])
+                                   effect=DecisionEffect.GRANTED, designation=DesignationFactory(city=city),
+                                   decided_by=people["national"])
 
 
 def _assessment(people, n: int) -> None:

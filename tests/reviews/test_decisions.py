@@ -151,8 +151,8 @@ def test_an_outcome_of_another_procedure_is_refused(national_admin, experts, lia
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         decide(application, outcome=Outcome.PASSED, rationale="通过", by=national_admin)
     assert refused.value.messages == [
-        "A Pilot city evaluation ends in “Approved” or “Rejected”, not “Passed” (decision rule: re-reviews pass or "
-        "fail, evaluations approve or reject)."]
+        "A Pilot city evaluation ends in “Approved” / “Rejected”, not “Passed” (decision rule: re-reviews pass, "
+        "fail or cancel the demonstration status; evaluations approve or reject)."]
 
 
 def test_decide_many_is_all_or_nothing(national_admin, experts, liaoning):
@@ -227,7 +227,8 @@ def test_failing_twice_rectifies_then_revokes_and_bans_demonstration(national_ad
     assert refused.value.messages == [
         "Only pilot cities with at least one full year of demonstration cultivation by 2028-09-15 may apply to be "
         "demonstration cities; 抚顺市 has no such title.（2018 notice, part 2 (1)）",
-        "抚顺市 lost its demonstration title and may not apply before 2029-11-05.（2018 notice, part 3 (3) 3）",
+        "抚顺市 lost its demonstration title after failing its second re-review and may not apply to be a "
+        "demonstration city before 2029-11-05.（2018 notice, part 3 (3) 3）",
     ]
 
 
@@ -238,7 +239,7 @@ def public_rows(client, cycle_pk=None):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(reverse("public_results"))
     assert response.status_code == 200
-    return [(cycle.title, [(row["city"].full_name, str(row["outcome"])) for row in rows])
+    return [(cycle.title, [(row.city.full_name, row.current_label) for row in rows])
             for _kind, cycles in response.context["groups"] for cycle, rows in cycles], response.content.decode()
 
 
@@ -273,7 +274,7 @@ def test_outcomes_stay_hidden_until_the_results_are_published(client, national_a
     assert "国知办函管字〔2026〕5号" in html
     assert ('action="/accounts/logout/"' in html, 'id="inbox-link"' in html) == (False, False)  # no user menu
     detail = client.get(reverse("public_result_detail", args=[cycle.pk]))
-    assert [(r["city"].name, str(r["outcome"])) for r in detail.context["rows"]] == [("本溪市", "Approved")]
+    assert [(r.city.name, r.current_label) for r in detail.context["rows"]] == [("本溪市", "Approved")]
     assert list(Notification.objects.filter(recipient=officer).values_list("title", flat=True)) == [
         "本溪市 · 2026年度试点城市评定: Approved"]
     assert sorted(Notification.objects.filter(recipient=staff).values_list("title", flat=True)) == [
@@ -298,8 +299,11 @@ def test_public_page_names_rectification_and_revocation(client, national_admin, 
            by=national_admin)
     publish_cycle_results(second_cycle, by=national_admin)
 
-    assert public_rows(client)[0] == [("2027年度示范城市复核", [("抚顺市", "Title revoked")]),
-                                      ("2026年度示范城市复核", [("抚顺市", "Rectification")])]
+    rows, html = public_rows(client)
+    # The 2026 line (rectification) is superseded by the 2027 revocation, with its date.
+    assert rows == [("2027年度示范城市复核", [("抚顺市", "Failed the second re-review: title revoked")]),
+                    ("2026年度示范城市复核", [("抚顺市", "Title revoked")])]
+    assert "Changed on Nov. 5, 2027; published earlier as “Failed re-review: rectification within one year”." in html
 
 
 def _decided(cycle, experts, province, start, n, by):
