@@ -354,7 +354,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=None, responses=s.SnapshotSerializer(many=True),
                    summary="What the application held at each submission and return")
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def snapshots(self, request, pk=None):
         return Response(s.SnapshotSerializer(self.get_object().snapshots.all(), many=True).data)
 

@@ -48,6 +48,12 @@ class ReviewCycleSerializer(serializers.Serializer):
     cycle = serializers.IntegerField(help_text=gettext_lazy("Id of the cycle"))
 
 
+class PublishSerializer(ReviewCycleSerializer):
+    confirm_missing = serializers.BooleanField(default=False, help_text=gettext_lazy(
+        "Record “did not apply in time” for the cities that were due and have no decision (without it, such cities "
+        "make the request fail with 409 confirmation_required, naming them)"))
+
+
 class RubricSettingsSerializer(serializers.Serializer):
     aggregate = serializers.ChoiceField(choices=Aggregate.choices)
     reject_below = points(min_value=0)
@@ -309,8 +315,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["id", "application", "cycle", "city", "outcome", "rationale", "final_score", "rank", "designation",
-                  "decided_by", "decided_at"]
+        fields = ["id", "application", "cycle", "city", "outcome", "effect", "rationale", "document_number",
+                  "decided_on", "final_score", "rank", "designation", "decided_by", "decided_at"]
 
 
 class DecideSerializer(serializers.Serializer):
@@ -318,15 +324,23 @@ class DecideSerializer(serializers.Serializer):
     rationale = serializers.CharField()
     term_start = serializers.DateField(allow_null=True, default=None, help_text=gettext_lazy(
         "Start of the title's term (the decision date, or the day after the old term, by default)"))
-    document_number = serializers.CharField(max_length=80, allow_blank=True, default="")
+    document_number = serializers.CharField(max_length=80, allow_blank=True, default="", help_text=gettext_lazy(
+        "Document number of the decision, carried onto the title"))
+    decided_on = serializers.DateField(allow_null=True, default=None, help_text=gettext_lazy(
+        "Date of the decision (today by default); terms and deadlines run from it"))
+
+
+# Ids are 64-bit in every database: a larger number is refused as input instead of overflowing the query.
+MAX_ID = 2**63 - 1
 
 
 class DecideOneSerializer(DecideSerializer):
-    application = serializers.IntegerField(help_text=gettext_lazy("Id of the application"))
+    application = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=gettext_lazy("Id of the application"))
 
 
 class DecideManySerializer(DecideSerializer):
-    applications = serializers.ListField(child=serializers.IntegerField(), min_length=1, help_text=gettext_lazy(
+    applications = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1,
+                                         help_text=gettext_lazy(
         "Ids of applications of one cycle: all are decided, or none"))
 
 

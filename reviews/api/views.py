@@ -312,13 +312,15 @@ class ResultViewSet(viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         return Response(self._data([self.get_object()], many=True)[0])
 
-    @extend_schema(request=s.ReviewCycleSerializer, responses=s.PublishedResultSerializer,
+    @extend_schema(request=s.PublishSerializer, responses=s.PublishedResultSerializer,
                    summary="Publish a cycle's results once every application is decided (national staff)")
     @action(detail=False, methods=["post"])
     def publish(self, request):
         require(request.user, NATIONAL)
-        cycle = _cycle(request)
-        return Response(self._data([publish_cycle_results(cycle, by=request.user)], many=True)[0])
+        data = validated(s.PublishSerializer, request)
+        cycle = get_object_or_404(cycles_visible_to(request.user), pk=data["cycle"])
+        published = publish_cycle_results(cycle, by=request.user, confirm_missing=data["confirm_missing"])
+        return Response(self._data([published], many=True)[0])
 
 
 class DecisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -334,3 +334,18 @@ def test_cycles_cite_their_notice_and_never_their_own_name_as_a_document(nationa
                                        by=national_admin)
     assert bare.citation == "国家知识产权局2018年度试点城市评定工作（国知办函管字〔2018〕1号）"
     assert "《" not in bare.citation
+
+
+def test_the_api_asks_for_the_same_confirmation_and_records_the_same_outcomes(api, national_admin, twelve_due):
+    """S1 三(一), 三(三)3 through the REST API: 409 ``confirmation_required`` naming the 11 cities, then published with
+    ``confirm_missing``; the rows are the public page's."""
+    cycle, cities, _titles = twelve_due
+    client = api(national_admin)
+    refused = client.post("/api/v1/results/publish/", {"cycle": cycle.pk}, format="json",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert (refused.status_code, refused.json()["code"]) == (409, "confirmation_required")
+    assert all(c.full_name in refused.json()["message"] for c in cities[1:])
+    published = client.post("/api/v1/results/publish/", {"cycle": cycle.pk, "confirm_missing": True}, format="json")
+    assert published.status_code == 200, published.content
+    assert [(row["city"], row["outcome"], row["decided_on"]) for row in published.json()["rows"]] == [
+        (cities[0].code, "renewed", "2026-11-02")] + [(c.code, "rectification", "2026-11-02") for c in cities[1:]]
