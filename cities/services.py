@@ -79,7 +79,8 @@ def grant_designation(
         ban = active_ban(city, on=term_start)
         if ban is not None:
             raise ValidationError(
-                _("%(city)s may not receive a demonstration title before %(date)s (ban after revocation).")
+                _("%(city)s may not receive a demonstration title before %(date)s: its title was revoked after a "
+                  "second failed re-review (2018 notice, part 3 (3) 3).")
                 % {"city": city, "date": ban.ban_until.isoformat()}
             )
     designation = Designation(
