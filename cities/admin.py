@@ -39,11 +39,17 @@ class NoDeleteAdmin(admin.ModelAdmin):
         return actions
 
 
+def name_and_code(place: Province | City) -> str:
+    """How a searched place shows in an autocomplete box: 天津市西青区（120111）."""
+    return _("%(name)s (%(code)s)") % {"name": place, "code": place.code}
+
+
 @admin.register(Province)
 class ProvinceAdmin(NoDeleteAdmin):
     list_display = ("code", "name", "short_name", "kind")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "short_name")
     list_filter = ("kind",)
+    autocomplete_label = staticmethod(name_and_code)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -60,6 +66,7 @@ class CityAdmin(NoDeleteAdmin):
     list_select_related = ("province",)
     raw_id_fields = ("parent",)
     readonly_fields = ("code", "province")
+    autocomplete_label = staticmethod(name_and_code)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -112,16 +119,23 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ("user", "role", "province", "city", "employer", "is_active")
+        help_texts = {
+            "user": gettext_lazy("Type part of the account's name or user name."),
+            "province": gettext_lazy("Provincial bureau staff: the province they work for (type its name or code). "
+                                     "Leave it empty for a city bureau officer: it follows from the city."),
+            "city": gettext_lazy("City bureau officers: their city. Type part of its name (西青 or 天津市西青区) or "
+                                 "its administrative code (120111). Other roles leave it empty; an expert reviewer "
+                                 "may name the place of their affiliation."),
+        }
 
     def clean(self):
+        """The service's rules, each message next to its field. A field with an error is left out of the model's
+        own constraint checks, so the bare "constraint … is violated" never shows beside the service's message."""
         data = super().clean()
         if self.instance.pk is None and data.get("user") and data.get("role"):
             services.check_membership(data["user"], role=data["role"], province=data.get("province"),
                                       city=data.get("city"))
         return data
-
-    def validate_constraints(self, exclude=None):
-        """The service checks what the constraints check, with messages people understand."""
 
 
 @admin.register(Membership)
@@ -131,8 +145,7 @@ class MembershipAdmin(NoDeleteAdmin):
     list_filter = ("role", "is_active", "province")
     search_fields = ("user__username", "user__full_name", "city__full_name")
     list_select_related = ("user", "province", "city")
-    autocomplete_fields = ("user",)
-    raw_id_fields = ("city",)
+    autocomplete_fields = ("user", "province", "city")
 
     def get_readonly_fields(self, request, obj=None):
         return ("user", "role", "province", "city", "employer") if obj else ()
@@ -160,8 +173,13 @@ class UserAdmin(NoDeleteAdmin):
     list_display = ("username", "full_name", "email", "is_active", "last_login")
     list_filter = ("is_active",)
     search_fields = ("username", "full_name", "email")
+    ordering = ("username",)
     fields = ("username", "full_name", "email", "phone", "is_active", "last_login", "date_joined")
     readonly_fields = ("username", "last_login", "date_joined")
+
+    def autocomplete_label(self, user: User) -> str:
+        """Two colleagues may share a name: the user name tells them apart."""
+        return _("%(name)s (%(code)s)") % {"name": user, "code": user.username} if user.full_name else user.username
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:

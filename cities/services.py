@@ -252,30 +252,31 @@ def create_user(*, username: str, password: str | None, full_name: str = "", ema
 def check_membership(user: User, *, role: str, province: Province | None, city: City | None) -> tuple:
     """Validate a role for a user (separation of duties, place) and return the normalised (role, province, city).
 
-    Forms call it to show the message next to the field; ``grant_membership`` calls it again.
+    Forms call it to show the message next to the field (each error names its field: ``role``, ``province`` or
+    ``city``); ``grant_membership`` calls it again.
     """
     role = Role(role)
     existing = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)) if user.pk else set()
     if role in THREE_ADMIN_ROLES and existing & THREE_ADMIN_ROLES:
-        raise ValidationError(
-            _("Separation of duties: this account already holds an administrator role (%(roles)s).")
-            % {"roles": "、".join(str(Role(r).label) for r in sorted(existing & THREE_ADMIN_ROLES))}
-        )
+        raise ValidationError({"role": _(
+            "Separation of duties: this account already holds an administrator role (%(roles)s).")
+            % {"roles": "、".join(str(Role(r).label) for r in sorted(existing & THREE_ADMIN_ROLES))}})
     if (role in THREE_ADMIN_ROLES and existing & BUSINESS_ROLES) or (role in BUSINESS_ROLES and existing & THREE_ADMIN_ROLES):
-        raise ValidationError(_("Separation of duties: administrator accounts cannot hold business roles."))
+        raise ValidationError({"role": _("Separation of duties: administrator accounts cannot hold business roles.")})
     if role in ROLES_NEEDING_PROVINCE and (province is None or city is not None):
-        raise ValidationError(_("Provincial bureau staff must name exactly one province."))
+        raise ValidationError({"province" if province is None else "city": _(
+            "Provincial bureau staff must name exactly one province.")})
     if role in ROLES_NEEDING_CITY and city is None:
-        raise ValidationError(_("A city bureau officer must name a city."))
+        raise ValidationError({"city": _("A city bureau officer must name a city.")})
     if role in ROLES_NEEDING_CITY:
         province = city.province
     if role not in ROLES_NEEDING_PROVINCE | ROLES_NEEDING_CITY | {Role.REVIEWER} and (province or city):
-        raise ValidationError(_("This role is not tied to a place."))
+        raise ValidationError({"city" if city else "province": _("This role is not tied to a place.")})
     if role == Role.REVIEWER and city is not None and province is None:
         province = city.province
     if role in existing and Membership.objects.filter(user=user, role=role, province=province, city=city,
                                                       is_active=True).exists():
-        raise ValidationError(_("The user already holds this role."))
+        raise ValidationError({"role": _("The user already holds this role.")})
     return role, province, city
 
 
