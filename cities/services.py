@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -233,19 +234,50 @@ def expire_ended_designations(*, today: dt.date | None = None, by: User | None =
 
 @transaction.atomic
 def create_user(*, username: str, password: str | None, full_name: str = "", email: str = "",
-                by: User | None) -> User:
+                must_change_password: bool = False, by: User | None) -> User:
+    """A new account. ``must_change_password``: the password is the administrator's, and the account must choose
+    its own at the first sign-in (accounts created in the admin); the demo and the first accounts of an
+    installation (``create_account``) are created without it."""
     require(by, "cities.add_user")
-    user = User(username=username, full_name=full_name, email=email)
+    user = User(username=username, full_name=full_name, email=email, must_change_password=must_change_password)
     if password:
-        from django.contrib.auth.password_validation import validate_password
-
         validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    audit.record(actor=by, action="user.create", obj=user, data={"username": username})
+    audit.record(actor=by, action="user.create", obj=user,
+                 data={"username": username, "must_change_password": must_change_password})
+    return user
+
+
+@transaction.atomic
+def reset_password(user: User, *, password: str, by: User | None) -> User:
+    """An administrator gives an account a new password; its owner must choose their own at the next sign-in."""
+    require(by, "cities.change_user", user)
+    validate_password(password, user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(actor=by, action="user.password_reset", obj=user)
+    return user
+
+
+@transaction.atomic
+def change_own_password(user: User, *, password: str, by: User) -> User:
+    """The signed-in user chooses a new password (the page has checked the current one). This ends the
+    obligation to change it that an administrator's password (new account or reset) left."""
+    if by is None or by.pk != user.pk:
+        raise PermissionDenied(_("You do not have permission to do this."))
+    validate_password(password, user)
+    if user.check_password(password):
+        raise ValidationError(_("Choose a password different from the current one."))
+    required = user.must_change_password
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(actor=by, action="auth.password_change", obj=user, data={"required": required})
     return user
 
 
