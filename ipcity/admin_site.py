@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 from cities.enums import Role
@@ -51,6 +52,11 @@ class IpcityAdminSite(admin.AdminSite):
 
     def autocomplete_view(self, request):
         return FormFieldAutocompleteView.as_view(admin_site=self)(request)
+
+    def password_change(self, request, extra_context=None):
+        """One page changes one's own password: the application's, which writes the audit entry and ends an
+        administrator-set password's obligation (``User.must_change_password``)."""
+        return redirect("password_change")
 
 
 class AdminConfig(DjangoAdminConfig):

@@ -236,3 +236,9 @@ def test_bad_role_and_place_combination_is_refused_in_chinese_and_creates_nothin
     assert message in response.content.decode()
     assert list(Membership.objects.order_by("pk").values_list("pk", "user", "role", "city", "is_active")) == before
     assert AuditEntry.objects.filter(action="membership.grant").count() == 0
+
+
+def test_admin_password_change_link_leads_to_the_audited_page(client, sysadmin):
+    client.force_login(sysadmin)
+    response = client.get(reverse("admin:password_change"))
+    assert (response.status_code, response["Location"]) == (302, reverse("password_change"))
