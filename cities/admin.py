@@ -7,10 +7,16 @@ the audit log are read-only here because their changes are workflow steps.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.contrib.auth.forms import AdminUserCreationForm
-
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import AdminUserCreationForm, SetPasswordMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -167,29 +173,55 @@ class UserCreationForm(AdminUserCreationForm):
         fields = ("username", "full_name", "email")
 
 
+class PasswordResetForm(SetPasswordMixin, forms.Form):
+    """The new password an administrator gives an account, typed twice."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return super().clean()
+
+
+ADD_USER_FIELDS = ("username", "full_name", "email", "password1", "password2")
+
+
 @admin.register(User)
 class UserAdmin(NoDeleteAdmin):
     add_form = UserCreationForm
-    list_display = ("username", "full_name", "email", "is_active", "last_login")
-    list_filter = ("is_active",)
+    list_display = ("username", "full_name", "email", "is_active", "must_change_password", "last_login")
+    list_filter = ("is_active", "must_change_password")
     search_fields = ("username", "full_name", "email")
     ordering = ("username",)
-    fields = ("username", "full_name", "email", "phone", "is_active", "last_login", "date_joined")
-    readonly_fields = ("username", "last_login", "date_joined")
+    fields = ("username", "full_name", "email", "phone", "is_active", "password_reset", "must_change_password",
+              "last_login", "date_joined")
+    readonly_fields = ("username", "password_reset", "must_change_password", "last_login", "date_joined")
 
     def autocomplete_label(self, user: User) -> str:
         """Two colleagues may share a name: the user name tells them apart."""
         return _("%(name)s (%(code)s)") % {"name": user, "code": user.username} if user.full_name else user.username
 
+    @admin.display(description=gettext_lazy("password"))
+    def password_reset(self, user: User) -> str:
+        return format_html('<a href="{}" id="password-reset-link">{}</a>',
+                           reverse("admin:cities_user_password", args=[user.pk]), _("Reset password"))
+
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
-            kwargs["fields"] = ("username", "full_name", "email", "password1", "password2")
+            kwargs["fields"] = ADD_USER_FIELDS
         return super().get_form(request, obj, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ("username", "full_name", "email", "password1", "password2")})]
+            return [(None, {"fields": ADD_USER_FIELDS, "description": _(
+                "Give the new colleague this initial password: at their first sign-in they must choose their own "
+                "before they can do anything else. The security administrator then grants their role.")})]
         return super().get_fieldsets(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
@@ -200,9 +232,37 @@ class UserAdmin(NoDeleteAdmin):
             data = form.cleaned_data
             created = services.create_user(username=data["username"], password=data.get("password1"),
                                            full_name=data.get("full_name", ""), email=data.get("email", ""),
-                                           by=request.user)
+                                           must_change_password=True, by=request.user)
             obj.pk = created.pk
         else:
             services.update_user(obj, changes={f: form.cleaned_data[f] for f in form.changed_data}, by=request.user)
 
+    def get_urls(self):
+        reset = path("<path:object_id>/password/", self.admin_site.admin_view(self.password_reset_view),
+                     name="cities_user_password")
+        return [reset, *super().get_urls()]
 
+    def password_reset_view(self, request, object_id):
+        """The system administrator gives an account a new password; its owner must replace it at the next
+        sign-in."""
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            raise Http404
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        form = PasswordResetForm(user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            services.reset_password(user, password=form.cleaned_data["password1"], by=request.user)
+            if user.pk == request.user.pk:
+                update_session_auth_hash(request, user)  # stays signed in, to choose their own at once
+            self.message_user(request, _("The password of %(user)s was reset: they must choose a new one at their "
+                                         "next sign-in.") % {"user": user}, messages.SUCCESS)
+            return redirect("admin:cities_user_change", user.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reset the password of %(user)s") % {"user": user},
+            "form": form,
+            "opts": self.opts,
+            "original": user,
+        }
+        return TemplateResponse(request, "admin/cities/user/password_reset.html", context)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cities.enums import CityLevel, Role
 from cities.models import AuditEntry, Membership, User
-from tests.factories import CityFactory, DesignationFactory, ProvinceFactory, user_with_role
+from tests.factories import PASSWORD, CityFactory, DesignationFactory, ProvinceFactory, user_with_role
 from tests.utils import queries_for
 
 
@@ -28,9 +28,11 @@ def test_system_admin_creates_an_account_through_the_admin(client, sysadmin):
         "password1": "Strong-pass-2026", "password2": "Strong-pass-2026"})
     assert response.status_code == 302, response.content.decode()[-2000:]
     user = User.objects.get(username="newcomer")
-    assert (user.full_name, user.check_password("Strong-pass-2026")) == ("新同事", True)
+    assert (user.full_name, user.check_password("Strong-pass-2026"), user.must_change_password) == (
+        "新同事", True, True)
     entry = AuditEntry.objects.get(action="user.create")
-    assert (entry.actor, entry.object_id) == (sysadmin, str(user.pk))
+    assert (entry.actor, entry.object_id, entry.data) == (
+        sysadmin, str(user.pk), {"username": "newcomer", "must_change_password": True})
 
 
 def test_security_admin_grants_a_role_through_the_admin(client, secadmin, fushun_city):
@@ -236,6 +238,44 @@ def test_bad_role_and_place_combination_is_refused_in_chinese_and_creates_nothin
     assert message in response.content.decode()
     assert list(Membership.objects.order_by("pk").values_list("pk", "user", "role", "city", "is_active")) == before
     assert AuditEntry.objects.filter(action="membership.grant").count() == 0
+
+
+# --- passwords set by the system administrator ------------------------------------------------------------
+
+
+def test_system_admin_resets_a_password_and_the_account_must_change_it(client, sysadmin, fushun_officer):
+    client.force_login(sysadmin)
+    change_page = client.get(reverse("admin:cities_user_change", args=[fushun_officer.pk])).content.decode()
+    reset_url = reverse("admin:cities_user_password", args=[fushun_officer.pk])
+    assert f'href="{reset_url}"' in change_page and "重置密码" in change_page
+    assert "下次登录时须先设置自己的新密码" in client.get(reset_url).content.decode()
+    response = client.post(reset_url, {"password1": "Reset-pass-2026", "password2": "Reset-pass-2026"})
+    assert response["Location"] == reverse("admin:cities_user_change", args=[fushun_officer.pk])
+    fushun_officer.refresh_from_db()
+    assert (fushun_officer.check_password("Reset-pass-2026"), fushun_officer.must_change_password) == (True, True)
+    entry = AuditEntry.objects.get(action="user.password_reset")
+    assert (entry.actor, entry.object_id) == (sysadmin, str(fushun_officer.pk))
+    assert "已重置" in client.get(response["Location"]).content.decode()
+
+
+def test_password_reset_with_a_weak_password_changes_nothing(client, sysadmin, fushun_officer):
+    client.force_login(sysadmin)
+    response = client.post(reverse("admin:cities_user_password", args=[fushun_officer.pk]),
+                           {"password1": "12345678", "password2": "12345678"})
+    assert response.status_code == 200
+    assert "这个密码太常见了。" in response.content.decode()
+    fushun_officer.refresh_from_db()
+    assert (fushun_officer.check_password(PASSWORD), fushun_officer.must_change_password) == (True, False)
+    assert AuditEntry.objects.filter(action="user.password_reset").count() == 0
+
+
+def test_only_the_system_admin_resets_passwords(client, secadmin, national_admin, fushun_officer):
+    url = reverse("admin:cities_user_password", args=[fushun_officer.pk])
+    for user in (secadmin, national_admin):
+        client.force_login(user)
+        assert client.post(url, {"password1": "Reset-pass-2026", "password2": "Reset-pass-2026"}).status_code == 403
+    fushun_officer.refresh_from_db()
+    assert (fushun_officer.check_password(PASSWORD), fushun_officer.must_change_password) == (True, False)
 
 
 def test_admin_password_change_link_leads_to_the_audited_page(client, sysadmin):
