@@ -224,6 +224,12 @@ class UserAdmin(NoDeleteAdmin):
                 "before they can do anything else. The security administrator then grants their role.")})]
         return super().get_fieldsets(request, obj)
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name != "password_reset"]  # the security admin only reads
+        return fields
+
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
 

@@ -271,6 +271,9 @@ def test_password_reset_with_a_weak_password_changes_nothing(client, sysadmin, f
 
 def test_only_the_system_admin_resets_passwords(client, secadmin, national_admin, fushun_officer):
     url = reverse("admin:cities_user_password", args=[fushun_officer.pk])
+    client.force_login(secadmin)
+    account_page = client.get(reverse("admin:cities_user_change", args=[fushun_officer.pk]))
+    assert (account_page.status_code, url in account_page.content.decode()) == (200, False)
     for user in (secadmin, national_admin):
         client.force_login(user)
         assert client.post(url, {"password1": "Reset-pass-2026", "password2": "Reset-pass-2026"}).status_code == 403
