@@ -7,10 +7,16 @@ the audit log are read-only here because their changes are workflow steps.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
-from django.contrib.auth.forms import AdminUserCreationForm
-
-from django.core.exceptions import ValidationError
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import AdminUserCreationForm, SetPasswordMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,11 +45,17 @@ class NoDeleteAdmin(admin.ModelAdmin):
         return actions
 
 
+def name_and_code(place: Province | City) -> str:
+    """How a searched place shows in an autocomplete box: 天津市西青区（120111）."""
+    return _("%(name)s (%(code)s)") % {"name": place, "code": place.code}
+
+
 @admin.register(Province)
 class ProvinceAdmin(NoDeleteAdmin):
     list_display = ("code", "name", "short_name", "kind")
-    search_fields = ("code", "name")
+    search_fields = ("code", "name", "short_name")
     list_filter = ("kind",)
+    autocomplete_label = staticmethod(name_and_code)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -60,6 +72,7 @@ class CityAdmin(NoDeleteAdmin):
     list_select_related = ("province",)
     raw_id_fields = ("parent",)
     readonly_fields = ("code", "province")
+    autocomplete_label = staticmethod(name_and_code)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -112,16 +125,23 @@ class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
         fields = ("user", "role", "province", "city", "employer", "is_active")
+        help_texts = {
+            "user": gettext_lazy("Type part of the account's name or user name."),
+            "province": gettext_lazy("Provincial bureau staff: the province they work for (type its name or code). "
+                                     "Leave it empty for a city bureau officer: it follows from the city."),
+            "city": gettext_lazy("City bureau officers: their city. Type part of its name (西青 or 天津市西青区) or "
+                                 "its administrative code (120111). Other roles leave it empty; an expert reviewer "
+                                 "may name the place of their affiliation."),
+        }
 
     def clean(self):
+        """The service's rules, each message next to its field. A field with an error is left out of the model's
+        own constraint checks, so the bare "constraint … is violated" never shows beside the service's message."""
         data = super().clean()
         if self.instance.pk is None and data.get("user") and data.get("role"):
             services.check_membership(data["user"], role=data["role"], province=data.get("province"),
                                       city=data.get("city"))
         return data
-
-    def validate_constraints(self, exclude=None):
-        """The service checks what the constraints check, with messages people understand."""
 
 
 @admin.register(Membership)
@@ -131,8 +151,7 @@ class MembershipAdmin(NoDeleteAdmin):
     list_filter = ("role", "is_active", "province")
     search_fields = ("user__username", "user__full_name", "city__full_name")
     list_select_related = ("user", "province", "city")
-    autocomplete_fields = ("user",)
-    raw_id_fields = ("city",)
+    autocomplete_fields = ("user", "province", "city")
 
     def get_readonly_fields(self, request, obj=None):
         return ("user", "role", "province", "city", "employer") if obj else ()
@@ -154,25 +173,62 @@ class UserCreationForm(AdminUserCreationForm):
         fields = ("username", "full_name", "email")
 
 
+class PasswordResetForm(SetPasswordMixin, forms.Form):
+    """The new password an administrator gives an account, typed twice."""
+
+    password1, password2 = SetPasswordMixin.create_password_fields()
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        self.validate_passwords()
+        self.validate_password_for_user(self.user)
+        return super().clean()
+
+
+ADD_USER_FIELDS = ("username", "full_name", "email", "password1", "password2")
+
+
 @admin.register(User)
 class UserAdmin(NoDeleteAdmin):
     add_form = UserCreationForm
-    list_display = ("username", "full_name", "email", "is_active", "last_login")
-    list_filter = ("is_active",)
+    list_display = ("username", "full_name", "email", "is_active", "must_change_password", "last_login")
+    list_filter = ("is_active", "must_change_password")
     search_fields = ("username", "full_name", "email")
-    fields = ("username", "full_name", "email", "phone", "is_active", "last_login", "date_joined")
-    readonly_fields = ("username", "last_login", "date_joined")
+    ordering = ("username",)
+    fields = ("username", "full_name", "email", "phone", "is_active", "password_reset", "must_change_password",
+              "last_login", "date_joined")
+    readonly_fields = ("username", "password_reset", "must_change_password", "last_login", "date_joined")
+
+    def autocomplete_label(self, user: User) -> str:
+        """Two colleagues may share a name: the user name tells them apart."""
+        return _("%(name)s (%(code)s)") % {"name": user, "code": user.username} if user.full_name else user.username
+
+    @admin.display(description=gettext_lazy("password"))
+    def password_reset(self, user: User) -> str:
+        return format_html('<a href="{}" id="password-reset-link">{}</a>',
+                           reverse("admin:cities_user_password", args=[user.pk]), _("Reset password"))
 
     def get_form(self, request, obj=None, **kwargs):
         if obj is None:
             kwargs["form"] = self.add_form
-            kwargs["fields"] = ("username", "full_name", "email", "password1", "password2")
+            kwargs["fields"] = ADD_USER_FIELDS
         return super().get_form(request, obj, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [(None, {"fields": ("username", "full_name", "email", "password1", "password2")})]
+            return [(None, {"fields": ADD_USER_FIELDS, "description": _(
+                "Give the new colleague this initial password: at their first sign-in they must choose their own "
+                "before they can do anything else. The security administrator then grants their role.")})]
         return super().get_fieldsets(request, obj)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            fields = [name for name in fields if name != "password_reset"]  # the security admin only reads
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj else ()
@@ -182,9 +238,37 @@ class UserAdmin(NoDeleteAdmin):
             data = form.cleaned_data
             created = services.create_user(username=data["username"], password=data.get("password1"),
                                            full_name=data.get("full_name", ""), email=data.get("email", ""),
-                                           by=request.user)
+                                           must_change_password=True, by=request.user)
             obj.pk = created.pk
         else:
             services.update_user(obj, changes={f: form.cleaned_data[f] for f in form.changed_data}, by=request.user)
 
+    def get_urls(self):
+        reset = path("<path:object_id>/password/", self.admin_site.admin_view(self.password_reset_view),
+                     name="cities_user_password")
+        return [reset, *super().get_urls()]
 
+    def password_reset_view(self, request, object_id):
+        """The system administrator gives an account a new password; its owner must replace it at the next
+        sign-in."""
+        user = self.get_object(request, unquote(object_id))
+        if user is None:
+            raise Http404
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        form = PasswordResetForm(user, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            services.reset_password(user, password=form.cleaned_data["password1"], by=request.user)
+            if user.pk == request.user.pk:
+                update_session_auth_hash(request, user)  # stays signed in, to choose their own at once
+            self.message_user(request, _("The password of %(user)s was reset: they must choose a new one at their "
+                                         "next sign-in.") % {"user": user}, messages.SUCCESS)
+            return redirect("admin:cities_user_change", user.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reset the password of %(user)s") % {"user": user},
+            "form": form,
+            "opts": self.opts,
+            "original": user,
+        }
+        return TemplateResponse(request, "admin/cities/user/password_reset.html", context)

@@ -20,6 +20,7 @@ ACTION_LABELS: dict[str, Any] = {
     "auth.password_change": _("Changed password"),
     "user.create": _("Created user"),
     "user.update": _("Updated user"),
+    "user.password_reset": _("Reset password"),
     "membership.grant": _("Granted role"),
     "membership.revoke": _("Revoked role"),
     "designation.grant": _("Granted title"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -234,49 +235,81 @@ def expire_ended_designations(*, today: dt.date | None = None, by: User | None =
 
 @transaction.atomic
 def create_user(*, username: str, password: str | None, full_name: str = "", email: str = "",
-                by: User | None) -> User:
+                must_change_password: bool = False, by: User | None) -> User:
+    """A new account. ``must_change_password``: the password is the administrator's, and the account must choose
+    its own at the first sign-in (accounts created in the admin); the demo and the first accounts of an
+    installation (``create_account``) are created without it."""
     require(by, "cities.add_user")
-    user = User(username=username, full_name=full_name, email=email)
+    user = User(username=username, full_name=full_name, email=email, must_change_password=must_change_password)
     if password:
-        from django.contrib.auth.password_validation import validate_password
-
         validate_password(password, user)
         user.set_password(password)
     else:
         user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    audit.record(actor=by, action="user.create", obj=user, data={"username": username})
+    audit.record(actor=by, action="user.create", obj=user,
+                 data={"username": username, "must_change_password": must_change_password})
+    return user
+
+
+@transaction.atomic
+def reset_password(user: User, *, password: str, by: User | None) -> User:
+    """An administrator gives an account a new password; its owner must choose their own at the next sign-in."""
+    require(by, "cities.change_user", user)
+    validate_password(password, user)
+    user.set_password(password)
+    user.must_change_password = True
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(actor=by, action="user.password_reset", obj=user)
+    return user
+
+
+@transaction.atomic
+def change_own_password(user: User, *, password: str, by: User) -> User:
+    """The signed-in user chooses a new password (the page has checked the current one). This ends the
+    obligation to change it that an administrator's password (new account or reset) left."""
+    if by is None or by.pk != user.pk:
+        raise PermissionDenied(_("You do not have permission to do this."))
+    validate_password(password, user)
+    if user.check_password(password):
+        raise ValidationError(_("Choose a password different from the current one."))
+    required = user.must_change_password
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    audit.record(actor=by, action="auth.password_change", obj=user, data={"required": required})
     return user
 
 
 def check_membership(user: User, *, role: str, province: Province | None, city: City | None) -> tuple:
     """Validate a role for a user (separation of duties, place) and return the normalised (role, province, city).
 
-    Forms call it to show the message next to the field; ``grant_membership`` calls it again.
+    Forms call it to show the message next to the field (each error names its field: ``role``, ``province`` or
+    ``city``); ``grant_membership`` calls it again.
     """
     role = Role(role)
     existing = set(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True)) if user.pk else set()
     if role in THREE_ADMIN_ROLES and existing & THREE_ADMIN_ROLES:
-        raise ValidationError(
-            _("Separation of duties: this account already holds an administrator role (%(roles)s).")
-            % {"roles": "、".join(str(Role(r).label) for r in sorted(existing & THREE_ADMIN_ROLES))}
-        )
+        raise ValidationError({"role": _(
+            "Separation of duties: this account already holds an administrator role (%(roles)s).")
+            % {"roles": "、".join(str(Role(r).label) for r in sorted(existing & THREE_ADMIN_ROLES))}})
     if (role in THREE_ADMIN_ROLES and existing & BUSINESS_ROLES) or (role in BUSINESS_ROLES and existing & THREE_ADMIN_ROLES):
-        raise ValidationError(_("Separation of duties: administrator accounts cannot hold business roles."))
+        raise ValidationError({"role": _("Separation of duties: administrator accounts cannot hold business roles.")})
     if role in ROLES_NEEDING_PROVINCE and (province is None or city is not None):
-        raise ValidationError(_("Provincial bureau staff must name exactly one province."))
+        raise ValidationError({"province" if province is None else "city": _(
+            "Provincial bureau staff must name exactly one province.")})
     if role in ROLES_NEEDING_CITY and city is None:
-        raise ValidationError(_("A city bureau officer must name a city."))
+        raise ValidationError({"city": _("A city bureau officer must name a city.")})
     if role in ROLES_NEEDING_CITY:
         province = city.province
     if role not in ROLES_NEEDING_PROVINCE | ROLES_NEEDING_CITY | {Role.REVIEWER} and (province or city):
-        raise ValidationError(_("This role is not tied to a place."))
+        raise ValidationError({"city" if city else "province": _("This role is not tied to a place.")})
     if role == Role.REVIEWER and city is not None and province is None:
         province = city.province
     if role in existing and Membership.objects.filter(user=user, role=role, province=province, city=city,
                                                       is_active=True).exists():
-        raise ValidationError(_("The user already holds this role."))
+        raise ValidationError({"role": _("The user already holds this role.")})
     return role, province, city
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils import translation
 
 from ipcity.audit_context import audit_request_context
@@ -73,3 +74,31 @@ class UploadRedirectMiddleware:
             response["X-Upload-Status"] = "400"
             response.status_code = 200
         return response
+
+
+class PasswordChangeRequiredMiddleware:
+    """A signed-in user whose password an administrator set (``User.must_change_password``: a new account, a
+    reset) is sent to the password-change page from every page but that one, signing out, the language switch
+    and the health check. Static files never get here (WhiteNoise answers them first); the API's endpoints
+    (namespace ``api``, but for its two HTML pages of documentation) answer 403 themselves, to a session and a
+    token alike (``ipcity.api_permissions.IsAuthenticated``)."""
+
+    ALLOWED_URL_NAMES = frozenset({"password_change", "password_change_done", "logout", "set_language", "healthz"})
+    API_PAGES = frozenset({"docs", "redoc"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not getattr(user, "must_change_password", False):
+            return None
+        match = request.resolver_match
+        if match.url_name in self.ALLOWED_URL_NAMES:
+            return None
+        if "api" in match.namespaces and match.url_name not in self.API_PAGES:
+            return None
+        return redirect("password_change")

@@ -14,6 +14,12 @@ class User(AbstractUser):
 
     full_name = models.CharField(pgettext_lazy("person", "full name"), max_length=60, blank=True)
     phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    must_change_password = models.BooleanField(
+        _("must set a new password"),
+        default=False,
+        help_text=_("An administrator set the password (new account or reset): the user must choose their own at "
+                    "the next sign-in before doing anything else."),
+    )
 
     class Meta:
         verbose_name = _("user")

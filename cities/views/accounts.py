@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.urls import reverse_lazy
 
-from cities import audit
+from cities import services
 from ipcity.forms import StyledFormMixin
 
 
@@ -30,9 +32,14 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("password_change_done")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        audit.record(actor=self.request.user, action="auth.password_change", obj=self.request.user)
-        return response
+        user = self.request.user
+        try:
+            services.change_own_password(user, password=form.cleaned_data["new_password1"], by=user)
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+            return self.form_invalid(form)
+        update_session_auth_hash(self.request, user)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 def healthz(request):

@@ -63,6 +63,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
     users = User.objects.all()
     assert len(users) == 18
     assert all(user.check_password(DEMO_PASSWORD) for user in users)
+    assert [user.username for user in users if user.must_change_password] == []  # the demo stays usable
     assert User.objects.get(username="xiqing").full_name == "杨帆"
     assert counts()[:3] == (32, 416, 73)
     # Pilot titles whose term has ended are expired; demonstration titles keep their status.
