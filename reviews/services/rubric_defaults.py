@@ -21,26 +21,14 @@ TITLES = {
     CycleKind.STRONG_CITY: "知识产权强市创建评审指标体系（示例）",
 }
 
-# Keys of the province's measurement (evaluations.Measurement.values) that objective criteria may read when the
-# basic-information table has no such row. The values are numbers; rates are in percent.
-MEASURED_VALUES = {
-    "invention_grants_per_100m_gdp": "（每亿元GDP）发明专利授权量",
-    "invention_grant_rate": "发明专利实审授权率（%）",
-    "utility_model_abandonment_rate": "实用新型不办登视为放弃率（%）",
-    "design_abandonment_rate": "外观设计不办登视为放弃率（%）",
-    "patent_transfers_and_licences": "专利转让、许可件数",
-    "patent_enforcement_cases": "专利行政执法办案量",
-    "enforcement_score": "专利行政执法工作绩效考核得分",
-    "protection_centres": "知识产权保护中心、维权援助中心数量",
-}
-
 CONFIRMED_NOTE = "名称与分值已确认；计分方法及参数为示例，请国家知识产权局确认。"
 EXAMPLE_NOTE = "示例指标，请国家知识产权局替换为正式指标。"
 
 
 @dataclass(frozen=True)
 class Row:
-    """One criterion of a seeded rubric; ``indicator`` is a row of the basic-information table: (序号, sub-item)."""
+    """One criterion of a seeded rubric; ``indicator`` is a row of the basic-information table: (序号, sub-item);
+    ``derivation`` a derived value (reviews/derivations.py)."""
 
     name: str
     points: int
@@ -50,19 +38,20 @@ class Row:
     direction: str = Direction.HIGHER_IS_BETTER
     indicator: tuple[int, str] | None = None
     source_key: str = ""
+    derivation: dict = field(default_factory=dict)
     formula: str = ""
     params: dict = field(default_factory=dict)
     guidance: str = ""
 
 
 def objective(name: str, points: int, *, formula: str = "", params: dict | None = None, table: int | None = None,
-              key: str = "", confirmed: bool = False, direction: str = Direction.HIGHER_IS_BETTER,
-              children: tuple[Row, ...] = (), guidance: str = "") -> Row:
+              key: str = "", derive: dict | None = None, confirmed: bool = False,
+              direction: str = Direction.HIGHER_IS_BETTER, children: tuple[Row, ...] = (), guidance: str = "") -> Row:
     if not guidance and not children:
         guidance = CONFIRMED_NOTE if confirmed else EXAMPLE_NOTE
     return Row(name=name, points=points, kind=CriterionKind.OBJECTIVE, children=children, confirmed=confirmed,
-               direction=direction, indicator=(table, "") if table else None, source_key=key, formula=formula,
-               params=params or {}, guidance=guidance)
+               direction=direction, indicator=(table, "") if table else None, source_key=key,
+               derivation=derive or {}, formula=formula, params=params or {}, guidance=guidance)
 
 
 def subjective(name: str, points: int, guidance: str = "", *, children: tuple[Row, ...] = ()) -> Row:

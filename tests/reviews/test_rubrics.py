@@ -58,7 +58,8 @@ def rubric(demo_cycle, national_admin):
 def tree(rubric: Rubric) -> list[tuple]:
     """Everything a criterion holds, in rubric order, with the parent by code."""
     return [(c.code, c.level, c.position, c.parent.code if c.parent else None, c.name, c.max_points, c.kind,
-             c.direction, c.guidance, c.indicator_id, c.source_key, c.formula, c.formula_params, c.confirmed)
+             c.direction, c.guidance, c.indicator_id, c.source_key, c.derivation, c.formula, c.formula_params,
+             c.confirmed)
             for c in rubric.criteria.select_related("parent").order_by("position")]
 
 
@@ -172,13 +173,14 @@ def test_objective_leaves_need_a_formula_and_a_source(rubric, national_admin):
     assert added.code == "2.6"
     assert services.rubric_problems(rubric) == [
         "1.2.1 专利权质押融资金额 is objective but has no scoring formula.",
-        "1.2.2 专利保险保额 is objective but has no data source (a row of the basic-information table or a "
-        "measured value).",
+        "1.2.2 专利保险保额 is objective but has no data source (a row of the basic-information table, a measured "
+        "value or a derived value).",
         "2 二、主观评价指标 has 100 points but its sub-criteria add up to 105.",
         "2.6 城市宣传 is Objective (computed from submitted data) but belongs to 2 二、主观评价指标, which is "
         "Subjective (scored by reviewers).",
         "2.6 城市宣传 is objective but has no scoring formula.",
-        "2.6 城市宣传 is objective but has no data source (a row of the basic-information table or a measured value).",
+        "2.6 城市宣传 is objective but has no data source (a row of the basic-information table, a measured value or "
+        "a derived value).",
     ]
 
 
@@ -226,6 +228,15 @@ def test_a_bad_formula_is_refused_when_saved(rubric, national_admin):
         services.add_criterion(rubric, parent=criterion(rubric, "1.1.1"), name="第四级", max_points=1,
                                kind=CriterionKind.OBJECTIVE, by=national_admin)
     assert refused.value.messages == ["Criteria go at most three levels deep (一级 / 二级 / 三级)."]
+    with pytest.raises(ValidationError) as refused:  # row 11 is answered in words
+        services.update_criterion(criterion(rubric, "1.1.2"), changes={"derivation": {
+            "op": "ratio", "numerator": "table:11", "denominator": "table:4"}}, by=national_admin)
+    assert refused.value.messages == ["“numerator”: the basic-information table has no row 11 answered by a number"]
+    with pytest.raises(ValidationError) as refused:
+        services.update_criterion(criterion(rubric, "2.1"), changes={"derivation": {
+            "op": "term_mean", "assessment": "annual"}}, by=national_admin)
+    assert refused.value.messages == [
+        "A subjective criterion is scored by the reviewers: leave its formula and data source empty."]
     assert tree(rubric) == before
 
 
@@ -368,18 +379,25 @@ def test_workbook_has_the_official_columns_and_a_help_sheet(rubric):
 
 
 def test_excel_round_trip_reproduces_the_tree(rubric, demo_cycle, national_admin):
-    services.add_criterion(rubric, parent=None, name="三、附加指标", max_points=Decimal("2.5"),
+    services.add_criterion(rubric, parent=None, name="三、附加指标", max_points=Decimal("3.5"),
                            kind=CriterionKind.OBJECTIVE, by=national_admin)
     services.add_criterion(
         rubric, parent=criterion(rubric, "3"), name="知识产权局编制人数", max_points=Decimal("2.5"),
         kind=CriterionKind.OBJECTIVE, guidance="第一行\n=第二行", confirmed=False,
         indicator=current_template().indicators.get(number=14, sub_item="编制人数"),
         formula=Formula.THRESHOLD_BANDS, formula_params={"bands": [[0.5, 1.25], [10, 2.5]]}, by=national_admin)
+    services.add_criterion(  # a derived value travels in the 数据来源 column as JSON
+        rubric, parent=criterion(rubric, "3"), name="专项经费占市本级财政支出比重（%）", max_points=1,
+        kind=CriterionKind.OBJECTIVE, confirmed=False,
+        derivation={"op": "ratio", "numerator": "table:14-专项经费", "denominator": "table:6", "scale": 100},
+        formula=Formula.LINEAR_TO_BENCHMARK, formula_params={"benchmark": 0.5}, by=national_admin)
     before = tree(rubric)
     content = rubric_workbook(rubric)
+    assert load(content)["指标体系"]["G34"].value == (
+        '{"denominator": "table:6", "numerator": "table:14-专项经费", "op": "ratio", "scale": 100}')
     services.delete_criterion(criterion(rubric, "1"), by=national_admin)  # anything, replaced by the import
     result = import_rubric(upload(content), cycle=demo_cycle, by=national_admin)
-    assert (result.errors, result.count, result.rubric) == ([], 31, rubric)
+    assert (result.errors, result.count, result.rubric) == ([], 32, rubric)
     assert tree(rubric) == before
     # Into another cycle too: the same tree, a new rubric with the default settings.
     other = create_cycle(kind=CycleKind.DEMONSTRATION, year=2027, by=national_admin)
@@ -410,6 +428,12 @@ SHEET_CASES = {  # rows: 3 = "1", 4 = "1.1", 5..9 = "1.1.1".."1.1.5", 10 = "1.2"
     "source in words": (change("G6", "统计年鉴"), [
         "G6: should be a row of the basic-information table (基本情况表第15项) or a measured value key such as "
         "invention_grant_rate, got “统计年鉴”"]),
+    "derived value shape": (change("G6", '{"op": "ratio", "numerator": "measured:invention_grants"}'), [
+        "G6: “denominator” should name an input such as table:15, table:14-编制人数 or measured:invention_grants, "
+        "got “”"]),
+    "derived value not JSON": (change("G6", '{"op": ratio}'), [
+        'G6: the derived value should be an object such as {"op": "ratio", "numerator": "table:17", '
+        '"denominator": "table:3"}']),
     "formula name": (change("H5", "对数"), ["H5: should be one of 线性至标杆值、相对最优值、分档计分, got “对数”"]),
     "params not JSON": (change("I5", "benchmark=20"), [
         "I5: should be parameters in JSON such as {\"benchmark\": 20}, got “benchmark=20”"]),
@@ -474,6 +498,7 @@ def test_rubric_page_shows_the_tree_with_example_badges(english, rubric, demo_cy
     assert [row.criterion.code for row in response.context["rows"]][:4] == ["1", "1.1", "1.1.1", "1.1.2"]
     assert response.context["rows"][2].source == "Table row 15: 每万人口发明专利拥有量"
     assert response.context["rows"][3].source == "invention_grants_per_100m_gdp（（每亿元GDP）发明专利授权量）"
+    assert response.context["rows"][4].source == "invention_grant_rate（发明专利实审授权率（%））"
 
 
 def test_rubric_page_without_rubric_offers_default_and_copy(english, demo_cycle, national_admin):
