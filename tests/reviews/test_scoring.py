@@ -404,6 +404,10 @@ def test_page_shows_the_submitted_version_and_the_computed_criteria(client, scor
         ("一", 0, "-"), ("1.1", 1, D("2.50")), ("1.2", 1, D("1.40")), ("1.3", 1, D("2.25")), ("1.4", 1, D("1.50")),
         ("1.5", 1, None), ("二", 0, "-"), ("2.1", 1, "-"), ("2.2", 1, "-")]
     html = response.content.decode()
+    # 1.5 was never reported: the page names the row instead of a bare "not scored" (DESIGN.md §4).
+    assert [r.get("missing") for r in rows if "objective" in r] == [(), (), (), (), (
+        "Missing: table row 16 “PCT国际专利申请量”",)]
+    assert '<div class="text-danger objective-missing">Missing: table row 16 “PCT国际专利申请量”</div>' in html
     proof = MaterialFile.objects.get(material__application=application)
     download = reverse("material_download", args=[proof.pk])
     assert f'<a href="{download}">抚顺市质押登记证明</a>' in html  # the proof of indicator 19
