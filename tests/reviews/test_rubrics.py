@@ -108,7 +108,10 @@ def test_default_demonstration_rubric_holds_the_confirmed_rows(rubric, demo_cycl
         "1", "1.1", "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.2"]
     objective_leaves = [c for c in rubric.criteria.filter(kind=CriterionKind.OBJECTIVE) if not c.children.exists()]
     assert sum(c.max_points for c in objective_leaves) == Decimal("100")
-    assert all(c.formula and (c.indicator_id or c.source_key) for c in objective_leaves)
+    assert all(c.formula and (c.indicator_id or c.source_key or c.derivation) for c in objective_leaves)
+    # （每亿元GDP）发明专利授权量: the measured grants ÷ row 4 of the table, GDP总量（亿元）.
+    assert criterion(rubric, "1.1.2").derivation == {"op": "ratio", "numerator": "measured:invention_grants",
+                                                     "denominator": "table:4"}
     first = criterion(rubric, "1.1.1")
     assert (first.indicator.number, first.indicator.name, first.indicator.template) == (
         15, "每万人口发明专利拥有量", current_template())
@@ -120,30 +123,66 @@ def test_default_demonstration_rubric_holds_the_confirmed_rows(rubric, demo_cycl
                                                           {"cycle": demo_cycle.pk, "criteria": 29})
 
 
-@pytest.mark.parametrize("kind, title, leaves", [
-    (CycleKind.PILOT, "试点城市评定指标体系（示例）", ["知识产权工作基础", "试点主题", "工作方案目标与任务", "保障措施", "政府重视程度"]),
-    (CycleKind.STRONG_CITY, "知识产权强市创建评审指标体系（示例）", ["目标明确", "措施具体", "特色突出", "保障有力"]),
-    (CycleKind.RE_REVIEW, "示范城市复核指标体系（示例）", [
-        "一、示范城市建设方案所确定的目标和任务完成情况", "二、管理体制机制和能力建设情况", "三、强化知识产权创造工作情况",
-        "四、强化知识产权保护工作情况", "五、强化知识产权运用工作情况", "六、产业、企业知识产权工作推进情况",
-        "七、知识产权服务业发展情况", "八、知识产权文化、人才建设情况", "九、其他需要总结的情况", "年度考核结果",
-        "专利实力状况评价结果"]),
+RE_REVIEW_SECTIONS = [
+    "一、示范城市建设方案所确定的目标和任务完成情况", "二、管理体制机制和能力建设情况", "三、强化知识产权创造工作情况",
+    "四、强化知识产权保护工作情况", "五、强化知识产权运用工作情况", "六、产业、企业知识产权工作推进情况",
+    "七、知识产权服务业发展情况", "八、知识产权文化、人才建设情况", "九、其他需要总结的情况"]
+
+
+@pytest.mark.parametrize("kind, title, tops, objective, subjective", [
+    (CycleKind.PILOT, "试点城市评定指标体系（示例）",
+     [("1", "知识产权工作基础（客观指标）", Decimal("20"), CriterionKind.OBJECTIVE),
+      ("2", "试点工作方案与保障（主观指标）", Decimal("80"), CriterionKind.SUBJECTIVE)],
+     [("每万人口发明专利拥有量", 15, {}),
+      ("每万人口有效注册商标量", None, {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}),
+      ("全社会研发投入占GDP比重（%）", None,
+       {"op": "ratio", "numerator": "table:7", "denominator": "table:4", "scale": 0.01}),
+      ("每万人口专利代理人数量", None, {"op": "ratio", "numerator": "table:32", "denominator": "table:3"}),
+      ("规模以上工业企业贯标认证比例（%）", None,
+       {"op": "ratio", "numerator": "table:23", "denominator": "table:9", "scale": 100})],
+     ["试点主题", "工作方案目标与任务", "保障措施", "政府重视程度"]),
+    (CycleKind.STRONG_CITY, "知识产权强市创建评审指标体系（示例）",
+     [("1", "基础条件与综合实力（客观指标）", Decimal("30"), CriterionKind.OBJECTIVE),
+      ("2", "强市创建工作方案评审（主观指标）", Decimal("70"), CriterionKind.SUBJECTIVE)],
+     [("每万人口发明专利拥有量", 15, {}),
+      ("每亿元GDP专利权质押融资金额（万元）", None,
+       {"op": "ratio", "numerator": "table:19", "denominator": "table:4", "scale": 10000}),
+      ("全社会研发投入占GDP比重（%）", None,
+       {"op": "ratio", "numerator": "table:7", "denominator": "table:4", "scale": 0.01}),
+      ("每万人口有效注册商标量", None, {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}),
+      ("每万人口PCT国际专利申请量", None, {"op": "ratio", "numerator": "table:16", "denominator": "table:3"})],
+     ["目标明确", "措施具体", "特色突出", "保障有力"]),
+    (CycleKind.RE_REVIEW, "示范城市复核指标体系（示例）",
+     [("1", "示范城市建设工作总结（主观指标）", Decimal("70"), CriterionKind.SUBJECTIVE),
+      ("2", "任期内年度考核与专利实力状况评价（客观指标）", Decimal("30"), CriterionKind.OBJECTIVE)],
+     [("年度考核结果", None, {"op": "term_mean", "assessment": "annual"}),
+      ("专利实力状况评价结果", None, {"op": "term_mean", "assessment": "patent_strength"})],
+     RE_REVIEW_SECTIONS),
 ])
-def test_default_rubrics_of_other_procedures_are_subjective_examples(kind, title, leaves, national_admin):
+def test_default_rubrics_of_other_procedures_compute_objective_examples(kind, title, tops, objective, subjective,
+                                                                        national_admin):
+    """DESIGN.md §4: objective criteria are computed from the submitted data (here ratios of rows of the table,
+    S1 附件3, or the term's assessments, S1 三(二)3); every row is an example (nothing of these systems is
+    confirmed)."""
     cycle = create_cycle(kind=kind, year=2026, by=national_admin)
     rubric = services.create_default_rubric(cycle, by=national_admin)
-    criteria = list(rubric.criteria.all())
+    criteria = list(rubric.criteria.select_related("indicator"))
+    leaves = [c for c in criteria if not any(o.parent_id == c.pk for o in criteria)]
     assert rubric.title == title
-    assert [c.name for c in criteria if not any(o.parent_id == c.pk for o in criteria)] == leaves
-    assert {(c.kind, c.confirmed) for c in criteria} == {(CriterionKind.SUBJECTIVE, False)}
-    assert [(c.code, c.max_points) for c in criteria if c.level == 1] == [("1", Decimal("100"))]
+    assert [(c.code, c.name, c.max_points, c.kind) for c in criteria if c.level == 1] == tops
+    assert [(c.name, c.indicator.number if c.indicator else None, c.derivation) for c in leaves
+            if c.kind == CriterionKind.OBJECTIVE] == objective
+    assert all(c.formula == Formula.LINEAR_TO_BENCHMARK for c in leaves if c.kind == CriterionKind.OBJECTIVE)
+    assert [c.name for c in leaves if c.kind == CriterionKind.SUBJECTIVE] == subjective
+    assert {c.confirmed for c in criteria} == {False}
     assert services.rubric_problems(rubric) == []
 
 
 def test_strong_city_rubric_carries_the_review_requirements_as_guidance(national_admin):
     cycle = create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)
     rubric = services.create_default_rubric(cycle, by=national_admin)
-    assert criterion(rubric, "1.1").guidance == "分级描述的定性指标 + 可考核的定量指标"
+    assert (criterion(rubric, "2.1").name, criterion(rubric, "2.1").guidance) == (
+        "目标明确", "分级描述的定性指标 + 可考核的定量指标")
 
 
 def test_a_second_default_rubric_is_refused(rubric, demo_cycle, national_admin):
@@ -238,6 +277,16 @@ def test_a_bad_formula_is_refused_when_saved(rubric, national_admin):
     assert refused.value.messages == [
         "A subjective criterion is scored by the reviewers: leave its formula and data source empty."]
     assert tree(rubric) == before
+
+
+def test_a_derived_value_is_one_source_among_the_others(rubric, national_admin):
+    """An objective leaf reads one source (reviews/rubric_checks.py): a derived value plus a table row is a problem."""
+    services.update_criterion(criterion(rubric, "1.1.2"), changes={"source_key": "invention_grants_per_100m_gdp"},
+                              by=national_admin)
+    assert services.rubric_problems(rubric) == [
+        "1.1.2 （每亿元GDP）发明专利授权量 has a derived value and another source; keep one."]
+    services.update_criterion(criterion(rubric, "1.1.2"), changes={"derivation": {}}, by=national_admin)
+    assert services.rubric_problems(rubric) == []
 
 
 # --- Edits and freezing --------------------------------------------------------------------------
@@ -497,7 +546,7 @@ def test_rubric_page_shows_the_tree_with_example_badges(english, rubric, demo_cy
     assert 'id="rubric-ok"' in html and 'id="rubric-problems"' not in html
     assert [row.criterion.code for row in response.context["rows"]][:4] == ["1", "1.1", "1.1.1", "1.1.2"]
     assert response.context["rows"][2].source == "Table row 15: 每万人口发明专利拥有量"
-    assert response.context["rows"][3].source == "invention_grants_per_100m_gdp（（每亿元GDP）发明专利授权量）"
+    assert response.context["rows"][3].source == "measured value “发明专利授权量（件）” ÷ table row 4 “GDP总量”"
     assert response.context["rows"][4].source == "invention_grant_rate（发明专利实审授权率（%））"
 
 
@@ -545,6 +594,27 @@ def test_pages_create_edit_add_and_delete(english, demo_cycle, national_admin):
         "outlier_threshold": "15"})
     assert response.context["settings_form"].non_field_errors() == [
         "The approval threshold should not be lower than the rejection threshold."]
+
+
+def test_criterion_page_edits_a_derived_value(english, rubric, demo_cycle, national_admin):
+    english.force_login(national_admin)
+    edit = reverse("rubric_criterion_edit", args=[demo_cycle.pk, criterion(rubric, "1.1.2").pk])
+    page = english.get(edit)
+    assert page.context["form"].initial["derivation"] == (
+        '{"denominator": "table:4", "numerator": "measured:invention_grants", "op": "ratio"}')
+    post = {"name": "（每亿元GDP）发明专利授权量", "max_points": "3", "kind": "objective", "direction": "higher",
+            "guidance": "", "indicator": "", "source_key": "", "formula": "relative", "formula_params": "",
+            "confirmed": "on"}
+    response = english.post(edit, {**post, "derivation": "grants / gdp"})
+    assert response.context["form"].errors["derivation"] == [
+        'Write the derived value as JSON, e.g. {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}.']
+    response = english.post(edit, {**post, "derivation": '{"op": "ratio", "numerator": "measured:invention_grants", '
+                                                         '"denominator": "table:4", "scale": 10000}'})
+    assert response.url == reverse("rubric_detail", args=[demo_cycle.pk])
+    assert criterion(rubric, "1.1.2").derivation == {"op": "ratio", "numerator": "measured:invention_grants",
+                                                     "denominator": "table:4", "scale": 10000}
+    assert english.get(response.url).context["rows"][3].source == (
+        "measured value “发明专利授权量（件）” ÷ table row 4 “GDP总量” × 10000")
 
 
 def test_excel_pages_download_and_import_with_cell_errors(english, rubric, demo_cycle, national_admin):
@@ -613,12 +683,12 @@ def grow_to(rubric: Rubric, size: int, by) -> None:
 
 
 def test_rubric_page_query_count_does_not_grow_with_the_criteria(client, national_admin):
-    small = create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)  # 5 criteria
+    small = create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)  # 11 criteria
     large = create_cycle(kind=CycleKind.STRONG_CITY, year=2027, by=national_admin)
     services.create_default_rubric(small, by=national_admin)
     grow_to(services.create_default_rubric(large, by=national_admin), 40, national_admin)
     assert (Criterion.objects.filter(rubric__cycle=small).count(),
-            Criterion.objects.filter(rubric__cycle=large).count()) == (5, 40)
+            Criterion.objects.filter(rubric__cycle=large).count()) == (11, 40)
     client.force_login(national_admin)
     few, _ = queries_for(client, reverse("rubric_detail", args=[small.pk]))
     many, response = queries_for(client, reverse("rubric_detail", args=[large.pk]))

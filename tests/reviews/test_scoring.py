@@ -25,6 +25,7 @@ from evaluations.snapshots import take_snapshot
 from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, Direction, Formula, Grade, Recommendation
 from reviews.models import AnnualAssessment, Assignment, Criterion, Review, Rubric, Score
 from reviews.objective import objective_rows, objective_scores, objective_totals, scored_snapshot
+from reviews.services.rubrics import create_default_rubric
 from reviews.services.scoring import open_review, reopen_review, save_scores, submit_review
 from tests.evaluations.conftest import add_material
 from tests.factories import CityFactory, DesignationFactory, user_with_role
@@ -525,6 +526,45 @@ def test_re_review_page_shows_the_annual_assessments_of_the_term(client, nationa
     assert [(a.year, a.score) for a in response.context["assessments"]] == [(2024, D("88.50"))]
     html = response.content.decode()
     assert 'id="assessment-table"' in html and "88.50" in html and "61.25" not in html
+
+
+def test_re_review_term_criteria_score_the_terms_records_in_constant_queries(client, national_admin):
+    """S1 三(二)3 with the seeded re-review system: 年度考核结果 (15) and 专利实力状况评价结果 (15) are 15 × the mean
+    score over the term ÷ 100; the page's queries do not grow with the records of the term."""
+    load_template()
+    cycle = cycle_services.open_cycle(cycle_services.create_cycle(kind=CycleKind.RE_REVIEW, year=2026,
+                                                                  by=national_admin), by=national_admin)
+    create_default_rubric(cycle, by=national_admin)
+    city = CityFactory(code="210200", name="大连市", full_name="大连市")
+    term = DesignationFactory(city=city, term_start=dt.date(2022, 3, 1), term_end=dt.date(2025, 2, 28))
+    application = Application.objects.create(cycle=cycle, city=city, state=ApplicationState.UNDER_REVIEW, round=1,
+                                             designation=term)
+    take_snapshot(application, kind=SnapshotKind.SUBMIT, by=national_admin)
+    AnnualAssessment.objects.create(city=city, year=2022, kind=AssessmentKind.ANNUAL, score=D("81.50"))
+    assignment = assign(application, "expert_term")
+    client.force_login(assignment.reviewer)
+    english(client).get(page_url(assignment))  # opens the review
+    one, response = queries_for(client, page_url(assignment))
+    rows = {r["criterion"].name: r for r in response.context["rows"] if "objective" in r}
+    assert (rows["年度考核结果"]["objective"].points, rows["专利实力状况评价结果"]["missing"]) == (
+        q2(D(15) * D("81.50") / 100),
+        ("Missing: patent-strength evaluation scores of 2022–2025",))
+    for year, annual, strength in ((2023, "84", "70.5"), (2024, "90", "75"), (2025, None, "79.5")):
+        if annual:
+            AnnualAssessment.objects.create(city=city, year=year, kind=AssessmentKind.ANNUAL, score=D(annual))
+        AnnualAssessment.objects.create(city=city, year=year, kind=AssessmentKind.PATENT_STRENGTH,
+                                        score=D(strength))
+    more, response = queries_for(client, page_url(assignment))
+    assert more == one
+    assert len(response.context["assessments"]) == 6
+    rows = {r["criterion"].name: r["objective"] for r in response.context["rows"] if "objective" in r}
+    annual = q4((D("81.50") + D("84") + D("90")) / 3)  # 2025 has no annual score yet
+    strength = q4((D("70.5") + D("75") + D("79.5")) / 3)
+    assert [(r.value, r.points) for r in rows.values()] == [
+        (annual, q2(D(15) * annual / 100)), (strength, q2(D(15) * strength / 100))]
+    assert rows["年度考核结果"].explanation == (
+        "mean annual assessment score 2022–2025 = (81.5 + 84 + 90) ÷ 3 = 85.1667; no score recorded for 2025; "
+        "points: 15.00 × value ÷ 100, at most 15.00")
 
 
 # --- reopening ---------------------------------------------------------------------------------
