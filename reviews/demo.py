@@ -92,7 +92,7 @@ def _demo_grade(score: Decimal) -> str:
     return next(grade for floor, grade in DEMO_GRADE_BANDS if score >= floor)
 
 
-def assessment_rows() -> list[tuple]:
+def _assessment_rows() -> list[tuple]:
     """(name, code, year, kind, score, grade) of every demonstration city's latest term, each year and kind."""
     rows = []
     latest = {}
@@ -114,7 +114,7 @@ def assessment_rows() -> list[tuple]:
 def _load_assessments(cnipa: User) -> int:
     if AnnualAssessment.objects.exists():
         return 0
-    rows = assessment_rows()
+    rows = _assessment_rows()
     ranks = {}
     for key in {(year, kind) for _name, _code, year, kind, _score, _grade in rows}:
         ordered = sorted((r for r in rows if (r[2], r[3]) == key), key=lambda r: (-r[4], r[1]))

@@ -193,7 +193,9 @@ def derive(derivation: dict, *, read: Callable[[Ref], Decimal | None], table_lab
 
     ``read`` gives an input's number (None when missing); ``term`` the term's scores of a kind of assessment.
     """
-    op = derivation.get("op")
+    if derivation_problems(derivation, number_rows=None):  # saved before a check existed: say so, do not fail
+        return Derived(None, (_("The derived value of this criterion is incomplete."),), "")
+    op = derivation["op"]
     if op == TERM_MEAN:
         return _term_mean(derivation["assessment"], term(derivation["assessment"]))
     first, second = refs_of(derivation)

@@ -99,6 +99,12 @@ def test_term_mean_without_any_score_is_missing():
     assert (result.value, result.missing) == (None, ("缺少2016–2019年的专利实力状况评价得分",))
 
 
+def test_a_malformed_derivation_says_so_instead_of_failing():
+    with translation.override("en"):
+        result = derive({"op": "ratio", "numerator": "table:17"}, read=reader(), table_labels=LABELS, term=no_term)
+    assert (result.value, result.missing) == (None, ("The derived value of this criterion is incomplete.",))
+
+
 def test_descriptions_have_no_numbers():
     with translation.override("en"):
         assert describe_derivation({"op": "ratio", "numerator": "table:14-编制人数", "denominator": "table:3",
