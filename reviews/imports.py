@@ -19,8 +19,10 @@ from django.utils.translation import gettext as _
 
 from cities import audit
 from cities.services import require
+from evaluations.enums import AnswerType
 from evaluations.imports import MAX_ROWS, _is_formula, cell_error, cell_text, open_sheet
 from evaluations.models import Cycle, Indicator
+from reviews.derivations import derivation_problems, row_key
 from reviews.enums import Direction
 from reviews.exports import rubric_xlsx as layout
 from reviews.models import Criterion, Rubric
@@ -92,10 +94,20 @@ def _points(cell, errors: list[str]) -> Decimal | None:
     return None
 
 
-def _source(cell, indicators: list[Indicator], errors: list[str]) -> tuple[Indicator | None, str]:
+def _source(cell, indicators: list[Indicator], errors: list[str]) -> tuple[Indicator | None, str, dict]:
+    """The source of a criterion: a table row, a measured value key, or a derived value written as JSON."""
     text = unicodedata.normalize("NFKC", cell_text(cell.value)).strip()
     if not text:
-        return None, ""
+        return None, "", {}
+    if text.startswith("{"):
+        try:
+            derivation = json.loads(text)
+        except ValueError:
+            derivation = None
+        problems = derivation_problems(derivation, number_rows={
+            row_key(i.number, i.sub_item): i for i in indicators if i.answer_type == AnswerType.NUMBER})
+        errors.extend(cell_error(cell.coordinate, problem) for problem in problems)
+        return None, "", {} if problems else derivation
     match = TABLE_ROW.match(text.replace(" ", ""))
     if match:
         rest = match.group(2)
@@ -103,16 +115,16 @@ def _source(cell, indicators: list[Indicator], errors: list[str]) -> tuple[Indic
         if len(rows) > 1:  # 14 has sub-items: the cell names one of them
             rows = [i for i in rows if f"({i.sub_item})" in rest or f"（{i.sub_item}）" in rest]
         if len(rows) == 1:
-            return rows[0], ""
+            return rows[0], "", {}
         errors.append(cell_error(cell.coordinate, _("“%(value)s” is not one row of the basic-information table")
                                  % {"value": text}))
     elif SOURCE_KEY.match(text):
-        return None, text
+        return None, text, {}
     else:
         errors.append(cell_error(cell.coordinate, _(
             "should be a row of the basic-information table (%(example)s) or a measured value key such as "
             "invention_grant_rate, got “%(value)s”") % {"example": f"{layout.TABLE_PREFIX}第15项", "value": text}))
-    return None, ""
+    return None, "", {}
 
 
 def _params(cell, errors: list[str]) -> dict | None:
@@ -172,7 +184,7 @@ def read_row(cells, *, seen: dict[str, int], indicators: list[Indicator], errors
     points = _points(cells[layout.POINTS - 1], errors)
     kind = _choice(cells, layout.KIND, KINDS, errors)
     direction = _choice(cells, layout.DIRECTION, DIRECTIONS, errors)
-    indicator, source_key = _source(cells[layout.SOURCE - 1], indicators, errors)
+    indicator, source_key, derivation = _source(cells[layout.SOURCE - 1], indicators, errors)
     formula = _choice(cells, layout.FORMULA, FORMULAS, errors)
     params = _params(cells[layout.PARAMS - 1], errors)
     confirmed = _choice(cells, layout.CONFIRMED, CONFIRMED, errors)
@@ -187,8 +199,9 @@ def read_row(cells, *, seen: dict[str, int], indicators: list[Indicator], errors
     if len(errors) > before:
         return None
     return Criterion(code=code, level=level, name=name, max_points=points, kind=kind, direction=direction,
-                     indicator=indicator, source_key=source_key, formula=formula, formula_params=params,
-                     confirmed=confirmed, guidance=cell_text(cells[layout.GUIDANCE - 1].value).strip())
+                     indicator=indicator, source_key=source_key, derivation=derivation, formula=formula,
+                     formula_params=params, confirmed=confirmed,
+                     guidance=cell_text(cells[layout.GUIDANCE - 1].value).strip())
 
 
 def read_rubric(ws, indicators: list[Indicator]) -> tuple[str, list[Criterion], list[str]]:

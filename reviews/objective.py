@@ -2,30 +2,49 @@
 
 - The values come from the snapshot the reviewers score (the latest "submitted" or "formal" one):
   a criterion with a source indicator reads ``values["<number>"]`` or ``values["<number>-<sub-item>"]``;
-  one without reads ``source_key`` in the province's objective measurement (``Measurement.values``).
-- A missing or non-numeric value scores NULL ("not scored"), never 0.
+  one with a ``source_key`` reads the province's objective measurement (``Measurement.values``); one with a
+  ``derivation`` computes its value from several of those, or from the city's annual assessments over the term
+  (reviews/derivations.py).
+- A missing or non-numeric value scores NULL ("not scored"), never 0, and the row names the missing input
+  ("缺少基本情况表第15行「每万人口发明专利拥有量」").
 - RELATIVE_TO_BEST compares with the best value among a set of applications: the highest, or the
   lowest for a reverse indicator (逆向指标). ``objective_totals`` takes the best among the applications
   it is given; ``objective_scores`` without ``best`` takes it among the cycle's applications that reached
   the national review.
 
-Every function here makes a constant number of queries, whatever the number of criteria or applications.
+Every function here makes a constant number of queries, whatever the number of criteria or applications: the
+table's row names are read only when a derivation names a table row, the terms and assessments only when a
+criterion scores the term.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from evaluations.basic_info import current_template
 from evaluations.enums import OUTCOME_STATES, ApplicationState, SnapshotKind
-from evaluations.models import Application, Measurement, Snapshot
+from evaluations.models import Application, Indicator, Measurement, Snapshot
+from reviews.derivations import (
+    MEASURED,
+    TABLE,
+    TERM_MEAN,
+    Derived,
+    Ref,
+    TermScores,
+    derive,
+    missing_text,
+    refs_of,
+    row_key,
+)
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.formulas import describe, points_for
-from reviews.models import Criterion
+from reviews.models import AnnualAssessment, Criterion
+from reviews.services.assessments import term_years
 
 # The snapshots reviewers score: what the city submitted, or a strong city's formal application.
 SCORED_SNAPSHOT_KINDS = (SnapshotKind.SUBMIT, SnapshotKind.FORMAL)
@@ -39,6 +58,29 @@ class ObjectiveRow:
     value: Decimal | None
     points: Decimal | None
     explanation: str
+    missing: tuple[str, ...] = ()  # why there is no value: each missing input named, in words
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What one application's objective criteria read."""
+
+    values: dict = field(default_factory=dict)  # the scored snapshot's basic-information values
+    measured: dict = field(default_factory=dict)  # the province's measurement
+    years: range = range(0)  # the years of the term (term_years)
+    assessments: dict = field(default_factory=dict)  # (kind, year) → score of the city's records in those years
+
+
+@dataclass(frozen=True)
+class Leaves:
+    """The objective leaf criteria of a rubric, with the names of the table rows they read."""
+
+    criteria: list[Criterion]
+    table_labels: dict[str, str]
+
+    @property
+    def need_terms(self) -> bool:
+        return any((c.derivation or {}).get("op") == TERM_MEAN for c in self.criteria)
 
 
 def scored_snapshot(application: Application) -> Snapshot | None:
@@ -47,8 +89,7 @@ def scored_snapshot(application: Application) -> Snapshot | None:
 
 
 def value_key(criterion: Criterion) -> str:
-    indicator = criterion.indicator
-    return f"{indicator.number}" + (f"-{indicator.sub_item}" if indicator.sub_item else "")
+    return row_key(criterion.indicator.number, criterion.indicator.sub_item)
 
 
 def _decimal(raw) -> Decimal | None:
@@ -61,45 +102,91 @@ def _decimal(raw) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def criterion_value(criterion: Criterion, *, values: dict, measured: dict) -> Decimal | None:
-    """The value an objective criterion scores: the snapshot's indicator value, or the measured value."""
-    if criterion.indicator_id is not None:
-        entry = (values or {}).get(value_key(criterion))
+def _read(ref: Ref, inputs: Inputs) -> Decimal | None:
+    if ref.source == TABLE:
+        entry = inputs.values.get(ref.key)
         return _decimal(entry.get("number")) if isinstance(entry, dict) else None
-    if criterion.source_key:
-        return _decimal((measured or {}).get(criterion.source_key))
-    return None
+    return _decimal(inputs.measured.get(ref.key))
+
+
+def _term(kind: str, inputs: Inputs) -> TermScores:
+    return TermScores(inputs.years, {year: inputs.assessments.get((kind, year)) for year in inputs.years})
+
+
+def resolve(criterion: Criterion, inputs: Inputs, table_labels: dict[str, str]) -> Derived:
+    """The value an objective criterion scores, what is missing for it, and its derivation in words."""
+    if criterion.derivation:
+        return derive(criterion.derivation, read=lambda ref: _read(ref, inputs), table_labels=table_labels,
+                      term=lambda kind: _term(kind, inputs))
+    if criterion.indicator_id is not None:
+        ref = Ref(TABLE, value_key(criterion))
+    elif criterion.source_key:
+        ref = Ref(MEASURED, criterion.source_key)
+    else:
+        return Derived(None, (), "")
+    value = _read(ref, inputs)
+    return Derived(value, () if value is not None else (missing_text(ref, table_labels),), "")
 
 
 # --- loading, in bulk ------------------------------------------------------------------------
 
 
-def objective_leaves(cycle) -> list[Criterion]:
-    """The objective criteria without children of the cycle's rubric, in rubric order. One query."""
+def objective_leaves(cycle) -> Leaves:
+    """The objective criteria without children of the cycle's rubric, in rubric order, and the names of the
+    table rows they read. One query, two when a derivation names a table row."""
     criteria = list(Criterion.objects.filter(rubric__cycle=cycle).select_related("indicator").order_by("position"))
     parents = {c.parent_id for c in criteria if c.parent_id is not None}
-    return [c for c in criteria if c.kind == CriterionKind.OBJECTIVE and c.pk not in parents]
+    leaves = [c for c in criteria if c.kind == CriterionKind.OBJECTIVE and c.pk not in parents]
+    labels = {value_key(c): c.indicator.label for c in leaves if c.indicator_id is not None}
+    if any(ref.source == TABLE for c in leaves for ref in refs_of(c.derivation)):
+        template_id = cycle.basic_info_template_id or getattr(current_template(), "pk", None)
+        for number, sub_item, name in Indicator.objects.filter(template_id=template_id).values_list(
+                "number", "sub_item", "name"):
+            labels[row_key(number, sub_item)] = f"{name}（{sub_item}）" if sub_item else name
+    return Leaves(leaves, labels)
 
 
-def _inputs(application_ids: Iterable[int]) -> dict[int, tuple[dict, dict]]:
-    """application id → (the scored snapshot's ``values``, the measurement's ``values``). Two queries."""
+def _terms(ids: list[int]) -> dict[int, tuple[range, dict]]:
+    """application id → (the years of its term, (kind, year) → score of its city's records). Two queries."""
+    rows = Application.objects.filter(pk__in=ids).values_list(
+        "pk", "city_id", "cycle__kind", "cycle__year", "designation__term_start", "designation__term_end")
+    years = {pk: (city, term_years(cycle_kind=kind, cycle_year=year, term_start=start, term_end=end))
+             for pk, city, kind, year, start, end in rows}
+    if not years:
+        return {}
+    scores: dict[int, dict] = {}
+    for city, year, kind, score in AnnualAssessment.objects.filter(
+            city_id__in={city for city, _years in years.values()},
+            year__gte=min(span.start for _city, span in years.values()),
+            year__lt=max(span.stop for _city, span in years.values())).values_list("city_id", "year", "kind", "score"):
+        scores.setdefault(city, {})[(kind, year)] = score
+    return {pk: (span, {(kind, year): score for (kind, year), score in scores.get(city, {}).items() if year in span})
+            for pk, (city, span) in years.items()}
+
+
+def _inputs(application_ids: Iterable[int], *, terms: bool = False) -> dict[int, Inputs]:
+    """application id → what its criteria read. Two queries, four with the terms."""
     ids = list(application_ids)
     latest = (Snapshot.objects.filter(application_id__in=ids, kind__in=SCORED_SNAPSHOT_KINDS)
               .values("application_id").annotate(last=Max("id")).values("last"))
     snapshots = dict(Snapshot.objects.filter(pk__in=latest).values_list("application_id", "data__values"))
     measured = dict(Measurement.objects.filter(application_id__in=ids).values_list("application_id", "values"))
-    return {pk: (snapshots.get(pk) or {}, measured.get(pk) or {}) for pk in ids}
+    spans = _terms(ids) if terms else {}
+    inputs = {}
+    for pk in ids:
+        years, assessments = spans.get(pk, (range(0), {}))
+        inputs[pk] = Inputs(snapshots.get(pk) or {}, measured.get(pk) or {}, years, assessments)
+    return inputs
 
 
-def best_values(leaves: list[Criterion], inputs: dict[int, tuple[dict, dict]]) -> dict[int, Decimal]:
+def best_values(leaves: Leaves, inputs: dict[int, Inputs]) -> dict[int, Decimal]:
     """criterion id → the best value among ``inputs`` (highest, or lowest for a reverse indicator),
     for the criteria scored relative to the best."""
     best: dict[int, Decimal] = {}
-    for criterion in leaves:
+    for criterion in leaves.criteria:
         if criterion.formula != Formula.RELATIVE_TO_BEST:
             continue
-        found = [v for values, measured in inputs.values()
-                 if (v := criterion_value(criterion, values=values, measured=measured)) is not None]
+        found = [v for one in inputs.values() if (v := resolve(criterion, one, leaves.table_labels).value) is not None]
         if found:
             best[criterion.pk] = min(found) if criterion.direction == Direction.LOWER_IS_BETTER else max(found)
     return best
@@ -112,54 +199,71 @@ def competing_application_ids(cycle) -> list[int]:
 # --- computing -------------------------------------------------------------------------------
 
 
-def _row(criterion: Criterion, *, values: dict, measured: dict, best: dict[int, Decimal]) -> ObjectiveRow:
-    value = criterion_value(criterion, values=values, measured=measured)
+def _row(criterion: Criterion, inputs: Inputs, *, table_labels: dict[str, str],
+         best: dict[int, Decimal]) -> ObjectiveRow:
+    derived = resolve(criterion, inputs, table_labels)
+    value = derived.value
     if not criterion.formula:
-        return ObjectiveRow(criterion, value, None, _("No scoring formula is set for this criterion."))
+        return ObjectiveRow(criterion, value, None, _("No scoring formula is set for this criterion."), derived.missing)
     params = criterion.formula_params or {}
     try:
-        explanation = describe(formula=criterion.formula, params=params, direction=criterion.direction,
-                               maximum=criterion.max_points)
+        formula = describe(formula=criterion.formula, params=params, direction=criterion.direction,
+                           maximum=criterion.max_points)
         points = points_for(formula=criterion.formula, params=params, direction=criterion.direction,
                             maximum=criterion.max_points, value=value, best=best.get(criterion.pk))
     except (KeyError, TypeError, ValueError, ArithmeticError):
         # A rubric whose parameters do not fit its formula: say so instead of failing the page.
-        return ObjectiveRow(criterion, value, None, _("The parameters of this criterion's formula are incomplete."))
-    return ObjectiveRow(criterion, value, points, explanation)
+        return ObjectiveRow(criterion, value, None, _("The parameters of this criterion's formula are incomplete."),
+                            derived.missing)
+    explanation = (_("%(derivation)s; points: %(formula)s") % {"derivation": derived.words, "formula": formula}
+                   if derived.words else formula)
+    return ObjectiveRow(criterion, value, points, explanation, derived.missing)
 
 
 def objective_scores(application: Application, *, best: dict[int, Decimal] | None = None) -> list[ObjectiveRow]:
-    """Every objective leaf criterion of the cycle's rubric with its value, points and formula in words.
+    """Every objective leaf criterion of the cycle's rubric with its value, points, computation in words and
+    missing inputs.
 
     ``best`` maps criterion id → best value for RELATIVE_TO_BEST; without it, the best is taken among the
-    cycle's applications in the national review (and this one). Five queries at most.
+    cycle's applications in the national review (and this one). Seven queries at most.
     """
     leaves = objective_leaves(application.cycle)
-    if not leaves:
+    if not leaves.criteria:
         return []
-    if best is None and any(c.formula == Formula.RELATIVE_TO_BEST for c in leaves):
+    if best is None and any(c.formula == Formula.RELATIVE_TO_BEST for c in leaves.criteria):
         ids = set(competing_application_ids(application.cycle)) | {application.pk}
-        inputs = _inputs(ids)
+        inputs = _inputs(ids, terms=leaves.need_terms)
         best = best_values(leaves, inputs)
     else:
-        inputs = _inputs([application.pk])
-    values, measured = inputs[application.pk]
-    return [_row(c, values=values, measured=measured, best=best or {}) for c in leaves]
+        inputs = _inputs([application.pk], terms=leaves.need_terms)
+    return [_row(c, inputs[application.pk], table_labels=leaves.table_labels, best=best or {})
+            for c in leaves.criteria]
+
+
+def objective_rows(cycle, applications) -> dict[int, list[ObjectiveRow]]:
+    """application id → its objective rows (empty without objective criteria). The best values for
+    RELATIVE_TO_BEST are taken among ``applications``. Three queries whatever the number of applications and
+    criteria; one more when a derivation names a table row, two more when a criterion scores the term."""
+    applications = list(applications)
+    leaves = objective_leaves(cycle)
+    if not leaves.criteria:
+        return {a.pk: [] for a in applications}
+    inputs = _inputs((a.pk for a in applications), terms=leaves.need_terms)
+    best = best_values(leaves, inputs)
+    return {a.pk: [_row(c, inputs[a.pk], table_labels=leaves.table_labels, best=best) for c in leaves.criteria]
+            for a in applications}
 
 
 def objective_totals(cycle, applications) -> dict[int, Decimal | None]:
-    """application id → the sum of its objective points (NULL points count as none); None for every
-    application when the rubric has no objective criteria. The best values for RELATIVE_TO_BEST are
-    taken among ``applications``. Three queries whatever the number of applications and criteria."""
-    applications = list(applications)
-    leaves = objective_leaves(cycle)
-    if not leaves:
-        return {a.pk: None for a in applications}
-    inputs = _inputs(a.pk for a in applications)
-    best = best_values(leaves, inputs)
+    """application id → the sum of its objective points (NULL points count as none); None when no objective
+    criterion could be scored, or the rubric has none. Constant queries, as ``objective_rows``."""
     totals = {}
-    for application in applications:
-        values, measured = inputs[application.pk]
-        rows = [_row(c, values=values, measured=measured, best=best) for c in leaves]
-        totals[application.pk] = sum((r.points for r in rows if r.points is not None), Decimal("0.00"))
+    for pk, rows in objective_rows(cycle, applications).items():
+        scored = [r.points for r in rows if r.points is not None]
+        totals[pk] = sum(scored, Decimal("0.00")) if scored else None
     return totals
+
+
+def missing_inputs(rows: list[ObjectiveRow]) -> list[str]:
+    """Every input missing for ``rows``, once each, in rubric order."""
+    return list(dict.fromkeys(text for row in rows for text in row.missing))

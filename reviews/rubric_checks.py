@@ -6,6 +6,9 @@ The formula parameter shapes are the ones reviews/formulas.py reads:
 - LINEAR_TO_BENCHMARK ``{"benchmark": b}`` with b > 0; a reverse indicator also ``{"worst": w}`` with w > b;
 - RELATIVE_TO_BEST ``{}``;
 - THRESHOLD_BANDS ``{"bands": [[threshold, points], ...]}``, thresholds increasing, 0 <= points <= maximum.
+
+An objective leaf reads exactly one source: a table row, a measured value, or a derived value (the shapes
+reviews/derivations.py reads; the table rows it names must exist in the cycle's table version as numbers).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from evaluations.basic_info import current_template
 from evaluations.enums import AnswerType
-from evaluations.models import Cycle, IndicatorTemplate
+from evaluations.models import Cycle, Indicator, IndicatorTemplate
+from reviews.derivations import TABLE, derivation_problems, refs_of, row_key
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.models import Criterion
 
@@ -123,7 +127,13 @@ def _band_problems(bands, max_points: Decimal) -> list[str]:
     return problems
 
 
-def _leaf_problems(node: Node, template_id: int | None) -> list[str]:
+def table_number_rows(template_id: int | None) -> dict[str, Indicator]:
+    """The rows of a table version answered by a number, by their key ("15", "14-编制人数"). One query."""
+    rows = Indicator.objects.filter(template_id=template_id, answer_type=AnswerType.NUMBER)
+    return {row_key(i.number, i.sub_item): i for i in rows}
+
+
+def _leaf_problems(node: Node, template_id: int | None, number_rows: dict[str, Indicator] | None) -> list[str]:
     criterion, label = node.criterion, node.label()
     if criterion.kind != CriterionKind.OBJECTIVE:
         return []
@@ -134,9 +144,15 @@ def _leaf_problems(node: Node, template_id: int | None) -> list[str]:
         problems.extend(_("%(criterion)s: %(problem)s") % {"criterion": label, "problem": problem} for problem in
                         formula_problems(criterion.formula, criterion.formula_params,
                                          max_points=criterion.max_points, direction=criterion.direction))
-    if criterion.indicator_id is None and not criterion.source_key:
+    if criterion.derivation:
+        if criterion.indicator_id is not None or criterion.source_key:
+            problems.append(_("%(criterion)s has a derived value and another source; keep one.")
+                            % {"criterion": label})
+        problems.extend(_("%(criterion)s: %(problem)s") % {"criterion": label, "problem": problem} for problem in
+                        derivation_problems(criterion.derivation, number_rows=number_rows))
+    elif criterion.indicator_id is None and not criterion.source_key:
         problems.append(_("%(criterion)s is objective but has no data source (a row of the basic-information "
-                          "table or a measured value).") % {"criterion": label})
+                          "table, a measured value or a derived value).") % {"criterion": label})
     elif criterion.indicator_id is not None and criterion.source_key:
         problems.append(_("%(criterion)s has both a table row and a measured value as its source; keep one.")
                         % {"criterion": label})
@@ -155,6 +171,8 @@ def tree_problems(roots: list[Node], *, template_id: int | None) -> list[str]:
     if not roots:
         return [_("The rubric has no criteria.")]
     problems = []
+    number_rows = (table_number_rows(template_id) if any(
+        ref.source == TABLE for node in walk(roots) for ref in refs_of(node.criterion.derivation)) else None)
     codes = Counter(node.criterion.code for node in walk(roots))
     problems.extend(_("The code %(code)s is used by %(count)s criteria.") % {"code": code, "count": count}
                     for code, count in codes.items() if count > 1)
@@ -169,9 +187,9 @@ def tree_problems(roots: list[Node], *, template_id: int | None) -> list[str]:
                 "criterion": label, "kind": criterion.get_kind_display(), "parent": node.parent.label(),
                 "parent_kind": node.parent.criterion.get_kind_display()})
         if not node.children:
-            problems.extend(_leaf_problems(node, template_id))
+            problems.extend(_leaf_problems(node, template_id, number_rows))
             if criterion.kind == CriterionKind.SUBJECTIVE and (
-                    criterion.formula or criterion.indicator_id or criterion.source_key):
+                    criterion.formula or criterion.indicator_id or criterion.source_key or criterion.derivation):
                 problems.append(_("%(criterion)s is subjective, so it takes no formula or data source.")
                                 % {"criterion": label})
             continue
@@ -179,7 +197,7 @@ def tree_problems(roots: list[Node], *, template_id: int | None) -> list[str]:
         if total != criterion.max_points:
             problems.append(_("%(criterion)s has %(max)s points but its sub-criteria add up to %(total)s.") % {
                 "criterion": label, "max": points_text(criterion.max_points), "total": points_text(total)})
-        if criterion.formula or criterion.indicator_id or criterion.source_key:
+        if criterion.formula or criterion.indicator_id or criterion.source_key or criterion.derivation:
             problems.append(_("%(criterion)s has sub-criteria, so it takes no formula or data source.")
                             % {"criterion": label})
     return problems

@@ -173,7 +173,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="Sections of the work plan or work summary")
     @extend_schema(methods=["PUT"], request=s.SectionsInputSerializer, responses=s.SectionSerializer(many=True),
                    summary="Save the text of sections (city officer, draft)")
-    @action(detail=True, methods=["get", "put"])
+    @action(detail=True, methods=["get", "put"], pagination_class=None)
     def sections(self, request, pk=None):
         application = self.get_object()
         if request.method == "PUT":
@@ -295,7 +295,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(methods=["POST"], request={"multipart/form-data": s.MaterialSerializer},
                    responses={201: s.UploadedFileSerializer},
                    summary="Upload a file (multipart): a new material or a new version of one")
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def materials(self, request, pk=None):
         application = self.get_object()
         if request.method == "GET":
@@ -319,7 +319,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(request=s.BasicInfoInputSerializer, responses=s.IndicatorValueSerializer(many=True),
                    summary="Save values of the basic-information table (city officer, draft)")
-    @action(detail=True, methods=["put"], url_path="basic-info")
+    @action(detail=True, methods=["put"], url_path="basic-info", pagination_class=None)
     def basic_info(self, request, pk=None):
         application, year, template = self._editable_table(request)
         data = validated(s.BasicInfoInputSerializer, request)
@@ -343,7 +343,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
                    responses=s.IndicatorValueSerializer(many=True),
                    summary="Import the filled Excel table (city officer, draft): all values or none")
     @action(detail=True, methods=["post"], url_path="basic-info/import", url_name="basic-info-import",
-            parser_classes=[MultiPartParser])
+            parser_classes=[MultiPartParser], pagination_class=None)
     def basic_info_import(self, request, pk=None):
         application, year, template = self._editable_table(request)
         upload = validated(s.WorkbookUploadSerializer, request)["file"]

@@ -28,7 +28,7 @@ class CriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Criterion
         fields = ["id", "rubric", "parent", "level", "position", "code", "name", "max_points", "kind", "direction",
-                  "guidance", "indicator", "source_key", "formula", "formula_params", "confirmed"]
+                  "guidance", "indicator", "source_key", "derivation", "formula", "formula_params", "confirmed"]
 
 
 class RubricSerializer(serializers.ModelSerializer):
@@ -72,6 +72,9 @@ class CriterionChangeSerializer(serializers.Serializer):
     guidance = serializers.CharField(allow_blank=True, required=False)
     indicator = serializers.PrimaryKeyRelatedField(queryset=Indicator.objects.all(), allow_null=True, required=False)
     source_key = serializers.CharField(max_length=60, allow_blank=True, required=False)
+    derivation = serializers.DictField(required=False, help_text=gettext_lazy(
+        'A value derived from several inputs (reviews/derivations.py), e.g. {"op": "ratio", "numerator": '
+        '"table:17", "denominator": "table:3"}'))
     formula = serializers.ChoiceField(choices=Formula.choices, allow_blank=True, required=False)
     formula_params = serializers.DictField(required=False)
     confirmed = serializers.BooleanField(required=False)

@@ -17,9 +17,9 @@ from openpyxl.utils import get_column_letter
 
 from evaluations.exports.basic_info_xlsx import cell_number
 from ipcity.xlsx import BODY_FONT, BOX, CENTER, HEADER_FILL
+from reviews.derivations import MEASURED_VALUES
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.models import Criterion, Rubric
-from reviews.services.rubric_defaults import MEASURED_VALUES
 
 SHEET_TITLE = "指标体系"
 HELP_SHEET_TITLE = "填写说明"
@@ -52,7 +52,13 @@ COLUMN_HELP = (
     ("类型", "客观（由申报数据按计分方法计算）或主观（由评审专家打分）。下级指标的类型与上级一致。"),
     ("方向", "正向或逆向（逆向指标：数值越低越好）。留空为正向。"),
     ("数据来源", f"客观指标必填：{TABLE_PREFIX}第N项（城市知识产权工作基本情况表的序号），"
-                 "或省级测算数据的键名（小写字母、数字和下划线）。主观指标和有下级的指标留空。"),
+                 "或省级测算数据的键名（小写字母、数字和下划线），"
+                 '或由多项数据派生的数值（JSON）：比值 {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}'
+                 "（第17项 ÷ 第3项，可加 \"scale\": 100 等倍数）；增长率 "
+                 '{"op": "growth", "current": "table:19", "previous": "measured:…"}；任期内考核平均得分 '
+                 '{"op": "term_mean", "assessment": "annual"}（或 "patent_strength"）。'
+                 "table:N 为基本情况表第N项（有分项的写 table:14-编制人数），measured:键名 为省级测算数据。"
+                 "主观指标和有下级的指标留空。"),
     ("计分方法", "客观指标必填：线性至标杆值、相对最优值或分档计分。"),
     ("参数", "计分方法的参数，JSON 格式，见下表。"),
     ("已确认", "是：已由国家知识产权局确认；否：示例，待替换。"),
@@ -63,14 +69,17 @@ EXAMPLE_FILL = PatternFill("solid", fgColor="FFF2CC")
 WRAP = Alignment(vertical="center", wrap_text=True)
 
 
-def source_text(criterion: Criterion) -> str:
-    if criterion.indicator is not None:
-        return f"{TABLE_PREFIX}第{criterion.indicator.number}项 {criterion.indicator.label}"
-    return criterion.source_key
-
-
 def params_text(params: dict) -> str:
     return json.dumps(params, ensure_ascii=False, sort_keys=True, separators=(", ", ": ")) if params else ""
+
+
+def source_text(criterion: Criterion) -> str:
+    """基本情况表第N项 …, a measured value key, or a derived value as JSON (read back by reviews/imports.py)."""
+    if criterion.indicator is not None:
+        return f"{TABLE_PREFIX}第{criterion.indicator.number}项 {criterion.indicator.label}"
+    if criterion.derivation:
+        return params_text(criterion.derivation)
+    return criterion.source_key
 
 
 def row_values(criterion: Criterion) -> tuple:
@@ -95,7 +104,8 @@ def _write_rubric_sheet(ws, rubric: Rubric, criteria: list[Criterion]) -> None:
         cell = ws.cell(HEADER_ROW, column, heading)
         cell.font, cell.alignment, cell.border, cell.fill = Font(name=BODY_FONT, bold=True), CENTER, BOX, HEADER_FILL
     ws.cell(HEADER_ROW, SOURCE).comment = Comment(
-        f"{TABLE_PREFIX}第N项，或测算数据键名：" + "、".join(MEASURED_VALUES), "ipcity")
+        f"{TABLE_PREFIX}第N项，或测算数据键名：" + "、".join(MEASURED_VALUES) + "，或派生值 JSON（见“填写说明”）",
+        "ipcity")
     ws.cell(HEADER_ROW, FORMULA).comment = Comment("、".join(FORMULA_WORDS.values()) + "（见“填写说明”）", "ipcity")
     ws.cell(HEADER_ROW, PARAMS).comment = Comment('JSON，如 {"benchmark": 20}（见“填写说明”）', "ipcity")
     for row, criterion in enumerate(criteria, start=HEADER_ROW + 1):

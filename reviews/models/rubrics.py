@@ -63,6 +63,10 @@ class Criterion(models.Model):
     source_key = models.CharField(
         _("source value"), max_length=60, blank=True,
         help_text=_("For objective criteria without a table indicator: the key of a measured value."))
+    derivation = models.JSONField(
+        _("derived value"), default=dict, blank=True,
+        help_text=_("For objective criteria whose value is computed from several inputs (a ratio of two table rows, "
+                    "a growth, the mean of the term's annual assessments): see reviews/derivations.py."))
     formula = models.CharField(_("formula"), max_length=10, choices=Formula.choices, blank=True)
     formula_params = models.JSONField(_("formula parameters"), default=dict, blank=True)
     confirmed = models.BooleanField(

@@ -238,13 +238,19 @@ def import_assessments(file, *, by) -> AssessmentImport:
 # --- reading for the scoring page -------------------------------------------------------------------
 
 
+def term_years(*, cycle_kind: str, cycle_year: int, term_start=None, term_end=None) -> range:
+    """A re-review looks at the years of the term under re-review; other procedures (and a re-review without a
+    designation) at the 3 years before the cycle."""
+    if cycle_kind == CycleKind.RE_REVIEW and term_start is not None:
+        return range(term_start.year, term_end.year + 1)
+    return range(cycle_year - TERM_YEARS_BEFORE_CYCLE, cycle_year)
+
+
 def assessment_years(application) -> range:
-    """A re-review looks at the years of the term under re-review; other procedures at the 3 years before the cycle."""
     designation = application.designation if application.cycle.kind == CycleKind.RE_REVIEW else None
-    if designation is not None:
-        return range(designation.term_start.year, designation.term_end.year + 1)
-    year = application.cycle.year
-    return range(year - TERM_YEARS_BEFORE_CYCLE, year)
+    start, end = (designation.term_start, designation.term_end) if designation is not None else (None, None)
+    return term_years(cycle_kind=application.cycle.kind, cycle_year=application.cycle.year, term_start=start,
+                      term_end=end)
 
 
 def assessments_for(application) -> list[AnnualAssessment]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from cities import audit
 from cities.services import require
 from evaluations.models import Cycle, Indicator
+from reviews.derivations import TABLE, derivation_problems, refs_of
 from reviews.enums import Aggregate, CriterionKind, Direction
 from reviews.models import Criterion, Rubric
 from reviews.rubric_checks import (
@@ -27,6 +28,7 @@ from reviews.rubric_checks import (
     build_tree,
     formula_problems,
     points_text,
+    table_number_rows,
     template_of,
     tree_problems,
     walk,
@@ -48,7 +50,7 @@ PERM = "reviews.manage_rubrics"
 MAX_LEVEL = 3
 SOURCE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 EDITABLE_FIELDS = frozenset({"name", "max_points", "kind", "direction", "guidance", "indicator", "source_key",
-                             "formula", "formula_params", "confirmed"})
+                             "derivation", "formula", "formula_params", "confirmed"})
 
 
 def rubric_problems(rubric: Rubric, criteria: list[Criterion] | None = None) -> list[str]:
@@ -87,15 +89,23 @@ def _check(criterion: Criterion, template_id: int | None) -> None:
     criterion.max_points = _points(criterion.max_points)
     criterion.source_key = (criterion.source_key or "").strip()
     criterion.formula_params = {} if criterion.formula_params is None else criterion.formula_params
+    criterion.derivation = {} if criterion.derivation is None else criterion.derivation
     if criterion.source_key and not SOURCE_KEY.match(criterion.source_key):
         raise ValidationError(_("A measured value key is written in lower-case letters, digits and underscores, "
                                 "e.g. invention_grant_rate."))
     if criterion.indicator is not None and criterion.indicator.template_id != template_id:
         raise ValidationError(_("The source row belongs to another version of the basic-information table."))
     if criterion.kind == CriterionKind.SUBJECTIVE and (criterion.formula or criterion.indicator or
-                                                       criterion.source_key or criterion.formula_params):
+                                                       criterion.source_key or criterion.formula_params or
+                                                       criterion.derivation):
         raise ValidationError(_("A subjective criterion is scored by the reviewers: leave its formula and data "
                                 "source empty."))
+    if criterion.derivation:
+        reads_table = any(ref.source == TABLE for ref in refs_of(criterion.derivation))
+        problems = derivation_problems(criterion.derivation,
+                                       number_rows=table_number_rows(template_id) if reads_table else None)
+        if problems:
+            raise ValidationError(problems)
     if criterion.formula:
         problems = formula_problems(criterion.formula, criterion.formula_params, max_points=criterion.max_points,
                                     direction=criterion.direction)
@@ -159,7 +169,8 @@ def _nodes_from_rows(rows: list[Row], indicators: dict[tuple[int, str], Indicato
     for row in rows:
         criterion = Criterion(name=row.name, max_points=Decimal(row.points), kind=row.kind, direction=row.direction,
                               guidance=row.guidance, indicator=indicators.get(row.indicator) if row.indicator else None,
-                              source_key=row.source_key, formula=row.formula, formula_params=dict(row.params),
+                              source_key=row.source_key, derivation=dict(row.derivation), formula=row.formula,
+                              formula_params=dict(row.params),
                               confirmed=row.confirmed)
         node = Node(criterion, children=_nodes_from_rows(list(row.children), indicators))
         nodes.append(node)
@@ -188,8 +199,8 @@ def create_default_rubric(cycle: Cycle, *, by) -> Rubric:
 @transaction.atomic
 def add_criterion(rubric: Rubric, *, parent: Criterion | None, name: str, max_points, kind: str,
                   direction: str = Direction.HIGHER_IS_BETTER, guidance: str = "", indicator: Indicator | None = None,
-                  source_key: str = "", formula: str = "", formula_params: dict | None = None,
-                  confirmed: bool = True, by) -> Criterion:
+                  source_key: str = "", derivation: dict | None = None, formula: str = "",
+                  formula_params: dict | None = None, confirmed: bool = True, by) -> Criterion:
     """A new last child of ``parent`` (a new 一级 criterion when None). A row national staff add is their own,
     so it is confirmed unless they say otherwise."""
     require(by, PERM)
@@ -204,7 +215,7 @@ def add_criterion(rubric: Rubric, *, parent: Criterion | None, name: str, max_po
     last = rubric.criteria.order_by("-position").values_list("position", flat=True).first() or 0
     criterion = Criterion(rubric=rubric, parent=parent, level=level, position=last + 1, code=f"~new{last + 1}",
                           name=name, max_points=max_points, kind=kind, direction=direction, guidance=guidance or "",
-                          indicator=indicator, source_key=source_key, formula=formula or "",
+                          indicator=indicator, source_key=source_key, derivation=derivation, formula=formula or "",
                           formula_params=formula_params, confirmed=confirmed)
     _check(criterion, getattr(template_of(rubric.cycle), "pk", None))
     criterion.save()

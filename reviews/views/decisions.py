@@ -24,6 +24,7 @@ from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, ReportKind
 from reviews.models import AnnualAssessment, Criterion, Decision, Score
+from reviews.objective import missing_inputs, objective_rows
 from reviews.outcomes import published_outcomes
 from reviews.selectors import reviews_visible_to
 from reviews.services import assessments as assessment_services
@@ -118,6 +119,9 @@ def _decision_context(request, cycle: Cycle, form: DecisionForm) -> dict:
     rubric = rubric_of(cycle)
     applications = list(ranked_applications(cycle))
     stats = {s.application.pk: s for s in cycle_ranking(cycle, applications)} if rubric else {}
+    # What keeps objective criteria from being computed, named in the 客观 cell instead of a bare "—".
+    missing = ({pk: missing_inputs(rows) for pk, rows in objective_rows(cycle, applications).items()}
+               if rubric else {})
     if stats:  # best first; without a rubric, by city code
         applications = [s.application for s in stats.values()]
     decisions = {d.application_id: d for d in Decision.objects.filter(application__cycle=cycle)
@@ -138,6 +142,7 @@ def _decision_context(request, cycle: Cycle, form: DecisionForm) -> dict:
             "reviews": len(figures.totals) if figures else 0,
             "outliers": [names.get(pk, pk) for pk in figures.outliers] if figures else [],
             "group": LEVEL_GROUP_LABELS.get(level_group, ""),
+            "objective_missing": missing.get(application.pk, []),
             "suggestion": labels.get(figures.suggestion, "") if figures else "",
             "decidable": application.state == ApplicationState.UNDER_REVIEW,
         })

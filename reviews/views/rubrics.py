@@ -23,18 +23,18 @@ from evaluations.selectors import cycles_visible_to
 from evaluations.views.common import attempt
 from ipcity.downloads import xlsx_response
 from ipcity.forms import StyledForm
+from reviews.derivations import MEASURED_VALUES, TABLE, describe_derivation, refs_of, row_key
 from reviews.enums import Aggregate, CriterionKind, Direction, Formula
 from reviews.exports.rubric_xlsx import params_text, rubric_workbook
 from reviews.imports import import_rubric
 from reviews.models import Criterion, Rubric
 from reviews.rubric_checks import template_of
 from reviews.services import rubrics as services
-from reviews.services.rubric_defaults import MEASURED_VALUES
 
 FROZEN = gettext_lazy("The rubric is frozen because the review has started; it can no longer be changed.")
 INDENT = {1: "", 2: "ps-4", 3: "ps-5"}
-CRITERION_FIELDS = ("name", "max_points", "kind", "direction", "guidance", "indicator", "source_key", "formula",
-                    "formula_params", "confirmed")
+CRITERION_FIELDS = ("name", "max_points", "kind", "direction", "guidance", "indicator", "source_key", "derivation",
+                    "formula", "formula_params", "confirmed")
 
 
 # --- Forms (input only; the services validate and save) --------------------------------------
@@ -65,6 +65,13 @@ class CriterionForm(StyledForm):
     indicator = forms.ModelChoiceField(label=gettext_lazy("Source: row of the basic-information table"),
                                        queryset=None, required=False)
     source_key = forms.CharField(label=gettext_lazy("Source: measured value key"), max_length=60, required=False)
+    derivation = forms.CharField(
+        label=gettext_lazy("Source: derived value (JSON)"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy('A ratio of two inputs: {"op": "ratio", "numerator": "table:17", "denominator": '
+                               '"table:3"}, optionally with "scale": 100; a growth in percent: {"op": "growth", '
+                               '"current": "table:19", "previous": "measured:…"}; the mean score over the term: '
+                               '{"op": "term_mean", "assessment": "annual"} or "patent_strength". table:N is row N '
+                               'of the basic-information table, measured:key a measured value.'))
     formula = forms.ChoiceField(label=gettext_lazy("Scoring formula"), required=False,
                                 choices=[("", "—"), *Formula.choices])
     formula_params = forms.CharField(
@@ -84,16 +91,29 @@ class CriterionForm(StyledForm):
             del self.fields["parent"]
 
     def clean_formula_params(self) -> dict:
-        text = self.cleaned_data["formula_params"].strip()
-        if not text:
-            return {}
-        try:
-            params = json.loads(text)
-        except ValueError:
-            params = None
-        if not isinstance(params, dict):
+        params = _json_object(self.cleaned_data["formula_params"])
+        if params is None:
             raise ValidationError(_('Write the parameters as JSON, e.g. {"benchmark": 20}.'))
         return params
+
+    def clean_derivation(self) -> dict:
+        derivation = _json_object(self.cleaned_data["derivation"])
+        if derivation is None:
+            raise ValidationError(_('Write the derived value as JSON, e.g. {"op": "ratio", "numerator": "table:17", '
+                                    '"denominator": "table:3"}.'))
+        return derivation
+
+
+def _json_object(text: str) -> dict | None:
+    """``{}`` for an empty field, the object written, or None when it is not a JSON object."""
+    text = text.strip()
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 class ImportForm(StyledForm):
@@ -125,21 +145,27 @@ class Row:
     params: str
 
 
-def source_of(criterion: Criterion) -> str:
+def source_of(criterion: Criterion, table_labels: dict[str, str]) -> str:
     if criterion.indicator is not None:
         return _("Table row %(number)s: %(label)s") % {"number": criterion.indicator.number,
                                                        "label": criterion.indicator.label}
+    if criterion.derivation:
+        return describe_derivation(criterion.derivation, table_labels) or params_text(criterion.derivation)
     if criterion.source_key:
         known = MEASURED_VALUES.get(criterion.source_key)
         return f"{criterion.source_key}（{known}）" if known else criterion.source_key
     return ""
 
 
-def rows_of(criteria: list[Criterion]) -> list[Row]:
+def rows_of(criteria: list[Criterion], template) -> list[Row]:
+    """The rows of the page; the names of the table rows derived values read take one query when there are any."""
     parents = {c.parent_id for c in criteria}
+    labels = {}
+    if template is not None and any(ref.source == TABLE for c in criteria for ref in refs_of(c.derivation)):
+        labels = {row_key(i.number, i.sub_item): i.label for i in template.indicators.all()}
     return [Row(criterion=c, indent=INDENT.get(c.level, "ps-5"), is_leaf=c.pk not in parents,
                 objective=c.kind == CriterionKind.OBJECTIVE, reverse=c.direction == Direction.LOWER_IS_BETTER,
-                source=source_of(c), params=params_text(c.formula_params))
+                source=source_of(c, labels), params=params_text(c.formula_params))
             for c in criteria]
 
 
@@ -165,7 +191,7 @@ def render_detail(request, cycle: Cycle, *, settings_form: SettingsForm | None =
     if rubric is not None:
         criteria = list(rubric.criteria.select_related("indicator"))
         context.update({
-            "rows": rows_of(criteria), "problems": services.rubric_problems(rubric, criteria),
+            "rows": rows_of(criteria, template_of(cycle)), "problems": services.rubric_problems(rubric, criteria),
             "tops": [c for c in criteria if c.parent_id is None],
             "examples": sum(1 for c in criteria if not c.confirmed),
             "settings_form": settings_form or SettingsForm(initial={name: getattr(rubric, name)
@@ -266,6 +292,7 @@ def rubric_criterion_edit(request, pk: int, criterion_pk: int):
         return redirect("rubric_detail", pk=cycle.pk)
     initial = {name: getattr(criterion, name) for name in CRITERION_FIELDS}
     initial["formula_params"] = params_text(criterion.formula_params)
+    initial["derivation"] = params_text(criterion.derivation)
     form = CriterionForm(request.POST or None, rubric=rubric, template=template_of(cycle), adding=False,
                          initial=initial)
     if request.method == "POST" and form.is_valid():

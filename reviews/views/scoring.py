@@ -152,6 +152,7 @@ def _tree(application, review: Review | None, scores, form: ReviewForm | None) -
                 computed = objective.get(criterion.pk)
                 row["objective"] = computed
                 row["value"] = _number(computed.value) if computed else ""
+                row["missing"] = computed.missing if computed else ()
             elif not row["is_group"]:
                 row["score"] = by_criterion.get(criterion.pk)
                 if form is not None and row["score"] is not None:

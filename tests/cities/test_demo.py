@@ -79,7 +79,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
         "cities: places created: 448, places updated: 0, designations created: 73, designations expired: 8, "
         "accounts created: 18",
         "evaluations: cycles created: 4, applications: 4",
-        "reviews: reviewer profiles: 6, rubrics: 4, assignments: 5",
+        "reviews: reviewer profiles: 6, rubrics: 4, assignments: 5, assessments: 512",
         "plans: national plan tasks: 8, city plans created: 3, plan tasks added: 35, leadership members added: 19, "
         "responsibility items: 18, items linked: 10",
         "",

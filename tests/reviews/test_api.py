@@ -92,6 +92,22 @@ def test_national_staff_build_a_rubric_through_the_services(world, national):
     assert CJK.search(refused["message"]), refused
 
 
+def test_a_criterion_takes_a_derived_value_through_the_api(world, national):
+    """DESIGN.md §4 / S1 三(二)3: an objective criterion computed from the term's annual assessments."""
+    draft = world["draft_rubric"]
+    derivation = {"op": "term_mean", "assessment": "annual"}
+    response = national.post("/api/v1/criteria/", {
+        "rubric": draft.pk, "parent": None, "name": "年度考核结果", "max_points": "15", "kind": "objective",
+        "derivation": derivation, "formula": "linear", "formula_params": {"benchmark": 100}}, format="json")
+    assert response.status_code == 201, response.content
+    added = Criterion.objects.get(pk=response.json()["id"])
+    assert (response.json()["derivation"], added.derivation) == (derivation, derivation)
+    refused = assert_error(national.patch(f"/api/v1/criteria/{added.pk}/", {"derivation": {"op": "sum"}},
+                                          format="json"), 400, "refused")
+    assert CJK.search(refused["message"]), refused
+    assert Criterion.objects.get(pk=added.pk).derivation == derivation
+
+
 def test_national_staff_create_and_copy_rubrics(world, national):
     target = world["published_cycle"]
     response = national.post("/api/v1/rubrics/", {"cycle": target.pk}, format="json")

@@ -17,13 +17,15 @@ from django.utils import translation
 from cities import services as city_services
 from cities.enums import CityLevel, DesignationStatus, Role, Tier
 from cities.models import AuditEntry, Designation, Notification
-from evaluations.enums import ApplicationState, CycleKind
-from evaluations.models import Application
+from evaluations.basic_info import load_template
+from evaluations.enums import ApplicationState, CycleKind, SnapshotKind
+from evaluations.models import Application, IndicatorValue
 from evaluations.selectors import shown_state
 from evaluations.services import cycles as cycle_services
 from evaluations.services.applications import start_application
+from evaluations.snapshots import take_snapshot
 from ipcity.dates import SHANGHAI
-from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, Grade, Outcome
+from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, Formula, Grade, Outcome
 from reviews.models import AnnualAssessment, Assignment, Criterion, Decision, Review, Rubric, Score
 from reviews.services.assessments import assessments_for, import_assessments, record_assessment
 from reviews.services.decisions import decide, decide_many, publish_cycle_results
@@ -335,6 +337,87 @@ def test_decision_screen_query_count_is_flat(client, national_admin, experts, li
                   points=((30 + i, 20), (40, 20), (35, 25)))
     twenty, response = queries_for(client, url)
     assert len(response.context["rows"]) == 20
+    assert one == twenty
+
+
+def with_objective_criteria(cycle):
+    """An objective part after the two subjective criteria of ``cycle_of``: row 15 of the table, the ratio row 17 ÷
+    row 3 (有效注册商标量 per 10,000 residents, S1 附件3) and the mean annual assessment over the 3 years before the
+    cycle (S0 四(一)); 10 points each."""
+    rubric = cycle.rubric
+    group = Criterion.objects.create(rubric=rubric, level=1, position=3, code="3", name="客观指标", max_points=D(30),
+                                     kind=CriterionKind.OBJECTIVE)
+    linear = {"formula": Formula.LINEAR_TO_BENCHMARK}
+    for position, (name, source, benchmark) in enumerate([
+            ("每万人口发明专利拥有量", {"indicator": cycle.basic_info_template.indicators.get(number=15)}, 20),
+            ("每万人口有效注册商标量", {"derivation": {"op": "ratio", "numerator": "table:17",
+                                                       "denominator": "table:3"}}, 100),
+            ("年度考核结果", {"derivation": {"op": "term_mean", "assessment": "annual"}}, 100)], start=4):
+        Criterion.objects.create(rubric=rubric, parent=group, level=2, position=position, code=f"3.{position - 3}",
+                                 name=name, max_points=D(10), kind=CriterionKind.OBJECTIVE,
+                                 formula_params={"benchmark": benchmark}, **linear, **source)
+    return cycle
+
+
+def submitted_table(application, values, by):
+    """The scored snapshot of ``application`` holding ``values`` (row number → number)."""
+    template = application.cycle.basic_info_template
+    for number, value in values.items():
+        IndicatorValue.objects.create(city=application.city, year=application.cycle.data_year, number=D(value),
+                                      indicator=template.indicators.get(number=number), updated_by=by)
+    take_snapshot(application, kind=SnapshotKind.SUBMIT, by=by)
+    return application
+
+
+def test_decision_screen_names_the_missing_objective_inputs(client, national_admin, experts, liaoning):
+    """DESIGN.md §4: the 客观 cell gives the objective points, and names what keeps a criterion from being computed
+    instead of a bare "—"; points that cannot be computed stay NULL, never 0."""
+    load_template()
+    cycle = with_objective_criteria(cycle_of(CycleKind.PILOT, 2026, national_admin))
+    benxi = submitted_table(in_review(cycle, city("210500", "本溪市", province=liaoning), experts),
+                            {15: "6.8", 17: "19250", 3: "185.6"}, national_admin)
+    AnnualAssessment.objects.create(city=benxi.city, year=2025, kind=AssessmentKind.ANNUAL, score=D("90"))
+    dalian = submitted_table(in_review(cycle, city("210200", "大连市", province=liaoning), experts), {15: "30"},
+                             national_admin)
+    anshan = in_review(cycle, city("210300", "鞍山市", province=liaoning), experts)  # nothing submitted
+    client.force_login(national_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    response = client.get(reverse("cycle_decisions", args=[cycle.pk]))
+    rows = {r["application"].city.name: r for r in response.context["rows"]}
+    # 本溪: 10 × 6.8 ÷ 20 + 10 (19250 ÷ 185.6 = 103.7 ≥ 100) + 10 × 90 ÷ 100; 大连: 10 (30 ≥ 20) and nothing else.
+    assert [(name, rows[name]["stats"].objective, rows[name]["objective_missing"])
+            for name in ("本溪市", "大连市", "鞍山市")] == [
+        ("本溪市", D("3.40") + D("10.00") + D("9.00"), []),
+        ("大连市", D("10.00"), ["缺少基本情况表第17行「有效注册商标量」", "缺少基本情况表第3行「常住人口」",
+                               "缺少2023–2025年的年度考核得分"]),
+        ("鞍山市", None, ["缺少基本情况表第15行「每万人口发明专利拥有量」", "缺少基本情况表第17行「有效注册商标量」",
+                          "缺少基本情况表第3行「常住人口」", "缺少2023–2025年的年度考核得分"]),
+    ]
+    html = response.content.decode()
+    cell = html[html.index(f'id="application-{anshan.pk}"'):]
+    cell = cell[cell.index("objective-cell"):cell.index("</td>", cell.index("objective-cell"))]
+    assert "—" not in cell
+    assert "<summary class=\"text-danger\">缺少4项数据</summary>" in cell
+    assert "<li>缺少基本情况表第15行「每万人口发明专利拥有量」</li>" in cell
+    assert f'id="application-{dalian.pk}"' in html
+
+
+def test_decision_screen_with_objective_criteria_query_count_is_flat(client, national_admin, experts, liaoning):
+    load_template()
+    cycle = with_objective_criteria(cycle_of(CycleKind.PILOT, 2026, national_admin))
+    client.force_login(national_admin)
+    url = reverse("cycle_decisions", args=[cycle.pk])
+    submitted_table(in_review(cycle, city("210100", "测试市100", province=liaoning), experts), {15: "5"}, national_admin)
+    one, response = queries_for(client, url)
+    assert len(response.context["rows"]) == 1
+    for i in range(19):
+        place = city(f"21{200 + i:04d}", f"测试市{200 + i}", province=liaoning)
+        AnnualAssessment.objects.create(city=place, year=2025, kind=AssessmentKind.ANNUAL, score=D(70 + i))
+        submitted_table(in_review(cycle, place, experts),
+                        {15: str(i + 1), 17: "1000", 3: str(10 + i)}, national_admin)
+    twenty, response = queries_for(client, url)
+    assert len(response.context["rows"]) == 20
+    assert sum(1 for r in response.context["rows"] if r["objective_missing"]) == 1
     assert one == twenty
 
 

@@ -58,7 +58,8 @@ def rubric(demo_cycle, national_admin):
 def tree(rubric: Rubric) -> list[tuple]:
     """Everything a criterion holds, in rubric order, with the parent by code."""
     return [(c.code, c.level, c.position, c.parent.code if c.parent else None, c.name, c.max_points, c.kind,
-             c.direction, c.guidance, c.indicator_id, c.source_key, c.formula, c.formula_params, c.confirmed)
+             c.direction, c.guidance, c.indicator_id, c.source_key, c.derivation, c.formula, c.formula_params,
+             c.confirmed)
             for c in rubric.criteria.select_related("parent").order_by("position")]
 
 
@@ -107,7 +108,10 @@ def test_default_demonstration_rubric_holds_the_confirmed_rows(rubric, demo_cycl
         "1", "1.1", "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.2"]
     objective_leaves = [c for c in rubric.criteria.filter(kind=CriterionKind.OBJECTIVE) if not c.children.exists()]
     assert sum(c.max_points for c in objective_leaves) == Decimal("100")
-    assert all(c.formula and (c.indicator_id or c.source_key) for c in objective_leaves)
+    assert all(c.formula and (c.indicator_id or c.source_key or c.derivation) for c in objective_leaves)
+    # （每亿元GDP）发明专利授权量: the measured grants ÷ row 4 of the table, GDP总量（亿元）.
+    assert criterion(rubric, "1.1.2").derivation == {"op": "ratio", "numerator": "measured:invention_grants",
+                                                     "denominator": "table:4"}
     first = criterion(rubric, "1.1.1")
     assert (first.indicator.number, first.indicator.name, first.indicator.template) == (
         15, "每万人口发明专利拥有量", current_template())
@@ -119,30 +123,66 @@ def test_default_demonstration_rubric_holds_the_confirmed_rows(rubric, demo_cycl
                                                           {"cycle": demo_cycle.pk, "criteria": 29})
 
 
-@pytest.mark.parametrize("kind, title, leaves", [
-    (CycleKind.PILOT, "试点城市评定指标体系（示例）", ["知识产权工作基础", "试点主题", "工作方案目标与任务", "保障措施", "政府重视程度"]),
-    (CycleKind.STRONG_CITY, "知识产权强市创建评审指标体系（示例）", ["目标明确", "措施具体", "特色突出", "保障有力"]),
-    (CycleKind.RE_REVIEW, "示范城市复核指标体系（示例）", [
-        "一、示范城市建设方案所确定的目标和任务完成情况", "二、管理体制机制和能力建设情况", "三、强化知识产权创造工作情况",
-        "四、强化知识产权保护工作情况", "五、强化知识产权运用工作情况", "六、产业、企业知识产权工作推进情况",
-        "七、知识产权服务业发展情况", "八、知识产权文化、人才建设情况", "九、其他需要总结的情况", "年度考核结果",
-        "专利实力状况评价结果"]),
+RE_REVIEW_SECTIONS = [
+    "一、示范城市建设方案所确定的目标和任务完成情况", "二、管理体制机制和能力建设情况", "三、强化知识产权创造工作情况",
+    "四、强化知识产权保护工作情况", "五、强化知识产权运用工作情况", "六、产业、企业知识产权工作推进情况",
+    "七、知识产权服务业发展情况", "八、知识产权文化、人才建设情况", "九、其他需要总结的情况"]
+
+
+@pytest.mark.parametrize("kind, title, tops, objective, subjective", [
+    (CycleKind.PILOT, "试点城市评定指标体系（示例）",
+     [("1", "知识产权工作基础（客观指标）", Decimal("20"), CriterionKind.OBJECTIVE),
+      ("2", "试点工作方案与保障（主观指标）", Decimal("80"), CriterionKind.SUBJECTIVE)],
+     [("每万人口发明专利拥有量", 15, {}),
+      ("每万人口有效注册商标量", None, {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}),
+      ("全社会研发投入占GDP比重（%）", None,
+       {"op": "ratio", "numerator": "table:7", "denominator": "table:4", "scale": 0.01}),
+      ("每万人口专利代理人数量", None, {"op": "ratio", "numerator": "table:32", "denominator": "table:3"}),
+      ("规模以上工业企业贯标认证比例（%）", None,
+       {"op": "ratio", "numerator": "table:23", "denominator": "table:9", "scale": 100})],
+     ["试点主题", "工作方案目标与任务", "保障措施", "政府重视程度"]),
+    (CycleKind.STRONG_CITY, "知识产权强市创建评审指标体系（示例）",
+     [("1", "基础条件与综合实力（客观指标）", Decimal("30"), CriterionKind.OBJECTIVE),
+      ("2", "强市创建工作方案评审（主观指标）", Decimal("70"), CriterionKind.SUBJECTIVE)],
+     [("每万人口发明专利拥有量", 15, {}),
+      ("每亿元GDP专利权质押融资金额（万元）", None,
+       {"op": "ratio", "numerator": "table:19", "denominator": "table:4", "scale": 10000}),
+      ("全社会研发投入占GDP比重（%）", None,
+       {"op": "ratio", "numerator": "table:7", "denominator": "table:4", "scale": 0.01}),
+      ("每万人口有效注册商标量", None, {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}),
+      ("每万人口PCT国际专利申请量", None, {"op": "ratio", "numerator": "table:16", "denominator": "table:3"})],
+     ["目标明确", "措施具体", "特色突出", "保障有力"]),
+    (CycleKind.RE_REVIEW, "示范城市复核指标体系（示例）",
+     [("1", "示范城市建设工作总结（主观指标）", Decimal("70"), CriterionKind.SUBJECTIVE),
+      ("2", "任期内年度考核与专利实力状况评价（客观指标）", Decimal("30"), CriterionKind.OBJECTIVE)],
+     [("年度考核结果", None, {"op": "term_mean", "assessment": "annual"}),
+      ("专利实力状况评价结果", None, {"op": "term_mean", "assessment": "patent_strength"})],
+     RE_REVIEW_SECTIONS),
 ])
-def test_default_rubrics_of_other_procedures_are_subjective_examples(kind, title, leaves, national_admin):
+def test_default_rubrics_of_other_procedures_compute_objective_examples(kind, title, tops, objective, subjective,
+                                                                        national_admin):
+    """DESIGN.md §4: objective criteria are computed from the submitted data (here ratios of rows of the table,
+    S1 附件3, or the term's assessments, S1 三(二)3); every row is an example (nothing of these systems is
+    confirmed)."""
     cycle = create_cycle(kind=kind, year=2026, by=national_admin)
     rubric = services.create_default_rubric(cycle, by=national_admin)
-    criteria = list(rubric.criteria.all())
+    criteria = list(rubric.criteria.select_related("indicator"))
+    leaves = [c for c in criteria if not any(o.parent_id == c.pk for o in criteria)]
     assert rubric.title == title
-    assert [c.name for c in criteria if not any(o.parent_id == c.pk for o in criteria)] == leaves
-    assert {(c.kind, c.confirmed) for c in criteria} == {(CriterionKind.SUBJECTIVE, False)}
-    assert [(c.code, c.max_points) for c in criteria if c.level == 1] == [("1", Decimal("100"))]
+    assert [(c.code, c.name, c.max_points, c.kind) for c in criteria if c.level == 1] == tops
+    assert [(c.name, c.indicator.number if c.indicator else None, c.derivation) for c in leaves
+            if c.kind == CriterionKind.OBJECTIVE] == objective
+    assert all(c.formula == Formula.LINEAR_TO_BENCHMARK for c in leaves if c.kind == CriterionKind.OBJECTIVE)
+    assert [c.name for c in leaves if c.kind == CriterionKind.SUBJECTIVE] == subjective
+    assert {c.confirmed for c in criteria} == {False}
     assert services.rubric_problems(rubric) == []
 
 
 def test_strong_city_rubric_carries_the_review_requirements_as_guidance(national_admin):
     cycle = create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)
     rubric = services.create_default_rubric(cycle, by=national_admin)
-    assert criterion(rubric, "1.1").guidance == "分级描述的定性指标 + 可考核的定量指标"
+    assert (criterion(rubric, "2.1").name, criterion(rubric, "2.1").guidance) == (
+        "目标明确", "分级描述的定性指标 + 可考核的定量指标")
 
 
 def test_a_second_default_rubric_is_refused(rubric, demo_cycle, national_admin):
@@ -172,13 +212,14 @@ def test_objective_leaves_need_a_formula_and_a_source(rubric, national_admin):
     assert added.code == "2.6"
     assert services.rubric_problems(rubric) == [
         "1.2.1 专利权质押融资金额 is objective but has no scoring formula.",
-        "1.2.2 专利保险保额 is objective but has no data source (a row of the basic-information table or a "
-        "measured value).",
+        "1.2.2 专利保险保额 is objective but has no data source (a row of the basic-information table, a measured "
+        "value or a derived value).",
         "2 二、主观评价指标 has 100 points but its sub-criteria add up to 105.",
         "2.6 城市宣传 is Objective (computed from submitted data) but belongs to 2 二、主观评价指标, which is "
         "Subjective (scored by reviewers).",
         "2.6 城市宣传 is objective but has no scoring formula.",
-        "2.6 城市宣传 is objective but has no data source (a row of the basic-information table or a measured value).",
+        "2.6 城市宣传 is objective but has no data source (a row of the basic-information table, a measured value or "
+        "a derived value).",
     ]
 
 
@@ -226,7 +267,26 @@ def test_a_bad_formula_is_refused_when_saved(rubric, national_admin):
         services.add_criterion(rubric, parent=criterion(rubric, "1.1.1"), name="第四级", max_points=1,
                                kind=CriterionKind.OBJECTIVE, by=national_admin)
     assert refused.value.messages == ["Criteria go at most three levels deep (一级 / 二级 / 三级)."]
+    with pytest.raises(ValidationError) as refused:  # row 11 is answered in words
+        services.update_criterion(criterion(rubric, "1.1.2"), changes={"derivation": {
+            "op": "ratio", "numerator": "table:11", "denominator": "table:4"}}, by=national_admin)
+    assert refused.value.messages == ["“numerator”: the basic-information table has no row 11 answered by a number"]
+    with pytest.raises(ValidationError) as refused:
+        services.update_criterion(criterion(rubric, "2.1"), changes={"derivation": {
+            "op": "term_mean", "assessment": "annual"}}, by=national_admin)
+    assert refused.value.messages == [
+        "A subjective criterion is scored by the reviewers: leave its formula and data source empty."]
     assert tree(rubric) == before
+
+
+def test_a_derived_value_is_one_source_among_the_others(rubric, national_admin):
+    """An objective leaf reads one source (reviews/rubric_checks.py): a derived value plus a table row is a problem."""
+    services.update_criterion(criterion(rubric, "1.1.2"), changes={"source_key": "invention_grants_per_100m_gdp"},
+                              by=national_admin)
+    assert services.rubric_problems(rubric) == [
+        "1.1.2 （每亿元GDP）发明专利授权量 has a derived value and another source; keep one."]
+    services.update_criterion(criterion(rubric, "1.1.2"), changes={"derivation": {}}, by=national_admin)
+    assert services.rubric_problems(rubric) == []
 
 
 # --- Edits and freezing --------------------------------------------------------------------------
@@ -368,18 +428,25 @@ def test_workbook_has_the_official_columns_and_a_help_sheet(rubric):
 
 
 def test_excel_round_trip_reproduces_the_tree(rubric, demo_cycle, national_admin):
-    services.add_criterion(rubric, parent=None, name="三、附加指标", max_points=Decimal("2.5"),
+    services.add_criterion(rubric, parent=None, name="三、附加指标", max_points=Decimal("3.5"),
                            kind=CriterionKind.OBJECTIVE, by=national_admin)
     services.add_criterion(
         rubric, parent=criterion(rubric, "3"), name="知识产权局编制人数", max_points=Decimal("2.5"),
         kind=CriterionKind.OBJECTIVE, guidance="第一行\n=第二行", confirmed=False,
         indicator=current_template().indicators.get(number=14, sub_item="编制人数"),
         formula=Formula.THRESHOLD_BANDS, formula_params={"bands": [[0.5, 1.25], [10, 2.5]]}, by=national_admin)
+    services.add_criterion(  # a derived value travels in the 数据来源 column as JSON
+        rubric, parent=criterion(rubric, "3"), name="专项经费占市本级财政支出比重（%）", max_points=1,
+        kind=CriterionKind.OBJECTIVE, confirmed=False,
+        derivation={"op": "ratio", "numerator": "table:14-专项经费", "denominator": "table:6", "scale": 100},
+        formula=Formula.LINEAR_TO_BENCHMARK, formula_params={"benchmark": 0.5}, by=national_admin)
     before = tree(rubric)
     content = rubric_workbook(rubric)
+    assert load(content)["指标体系"]["G34"].value == (
+        '{"denominator": "table:6", "numerator": "table:14-专项经费", "op": "ratio", "scale": 100}')
     services.delete_criterion(criterion(rubric, "1"), by=national_admin)  # anything, replaced by the import
     result = import_rubric(upload(content), cycle=demo_cycle, by=national_admin)
-    assert (result.errors, result.count, result.rubric) == ([], 31, rubric)
+    assert (result.errors, result.count, result.rubric) == ([], 32, rubric)
     assert tree(rubric) == before
     # Into another cycle too: the same tree, a new rubric with the default settings.
     other = create_cycle(kind=CycleKind.DEMONSTRATION, year=2027, by=national_admin)
@@ -410,6 +477,12 @@ SHEET_CASES = {  # rows: 3 = "1", 4 = "1.1", 5..9 = "1.1.1".."1.1.5", 10 = "1.2"
     "source in words": (change("G6", "统计年鉴"), [
         "G6: should be a row of the basic-information table (基本情况表第15项) or a measured value key such as "
         "invention_grant_rate, got “统计年鉴”"]),
+    "derived value shape": (change("G6", '{"op": "ratio", "numerator": "measured:invention_grants"}'), [
+        "G6: “denominator” should name an input such as table:15, table:14-编制人数 or measured:invention_grants, "
+        "got “”"]),
+    "derived value not JSON": (change("G6", '{"op": ratio}'), [
+        'G6: the derived value should be an object such as {"op": "ratio", "numerator": "table:17", '
+        '"denominator": "table:3"}']),
     "formula name": (change("H5", "对数"), ["H5: should be one of 线性至标杆值、相对最优值、分档计分, got “对数”"]),
     "params not JSON": (change("I5", "benchmark=20"), [
         "I5: should be parameters in JSON such as {\"benchmark\": 20}, got “benchmark=20”"]),
@@ -473,7 +546,8 @@ def test_rubric_page_shows_the_tree_with_example_badges(english, rubric, demo_cy
     assert 'id="rubric-ok"' in html and 'id="rubric-problems"' not in html
     assert [row.criterion.code for row in response.context["rows"]][:4] == ["1", "1.1", "1.1.1", "1.1.2"]
     assert response.context["rows"][2].source == "Table row 15: 每万人口发明专利拥有量"
-    assert response.context["rows"][3].source == "invention_grants_per_100m_gdp（（每亿元GDP）发明专利授权量）"
+    assert response.context["rows"][3].source == "measured value “发明专利授权量（件）” ÷ table row 4 “GDP总量”"
+    assert response.context["rows"][4].source == "invention_grant_rate（发明专利实审授权率（%））"
 
 
 def test_rubric_page_without_rubric_offers_default_and_copy(english, demo_cycle, national_admin):
@@ -520,6 +594,27 @@ def test_pages_create_edit_add_and_delete(english, demo_cycle, national_admin):
         "outlier_threshold": "15"})
     assert response.context["settings_form"].non_field_errors() == [
         "The approval threshold should not be lower than the rejection threshold."]
+
+
+def test_criterion_page_edits_a_derived_value(english, rubric, demo_cycle, national_admin):
+    english.force_login(national_admin)
+    edit = reverse("rubric_criterion_edit", args=[demo_cycle.pk, criterion(rubric, "1.1.2").pk])
+    page = english.get(edit)
+    assert page.context["form"].initial["derivation"] == (
+        '{"denominator": "table:4", "numerator": "measured:invention_grants", "op": "ratio"}')
+    post = {"name": "（每亿元GDP）发明专利授权量", "max_points": "3", "kind": "objective", "direction": "higher",
+            "guidance": "", "indicator": "", "source_key": "", "formula": "relative", "formula_params": "",
+            "confirmed": "on"}
+    response = english.post(edit, {**post, "derivation": "grants / gdp"})
+    assert response.context["form"].errors["derivation"] == [
+        'Write the derived value as JSON, e.g. {"op": "ratio", "numerator": "table:17", "denominator": "table:3"}.']
+    response = english.post(edit, {**post, "derivation": '{"op": "ratio", "numerator": "measured:invention_grants", '
+                                                         '"denominator": "table:4", "scale": 10000}'})
+    assert response.url == reverse("rubric_detail", args=[demo_cycle.pk])
+    assert criterion(rubric, "1.1.2").derivation == {"op": "ratio", "numerator": "measured:invention_grants",
+                                                     "denominator": "table:4", "scale": 10000}
+    assert english.get(response.url).context["rows"][3].source == (
+        "measured value “发明专利授权量（件）” ÷ table row 4 “GDP总量” × 10000")
 
 
 def test_excel_pages_download_and_import_with_cell_errors(english, rubric, demo_cycle, national_admin):
@@ -588,12 +683,12 @@ def grow_to(rubric: Rubric, size: int, by) -> None:
 
 
 def test_rubric_page_query_count_does_not_grow_with_the_criteria(client, national_admin):
-    small = create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)  # 5 criteria
+    small = create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)  # 11 criteria
     large = create_cycle(kind=CycleKind.STRONG_CITY, year=2027, by=national_admin)
     services.create_default_rubric(small, by=national_admin)
     grow_to(services.create_default_rubric(large, by=national_admin), 40, national_admin)
     assert (Criterion.objects.filter(rubric__cycle=small).count(),
-            Criterion.objects.filter(rubric__cycle=large).count()) == (5, 40)
+            Criterion.objects.filter(rubric__cycle=large).count()) == (11, 40)
     client.force_login(national_admin)
     few, _ = queries_for(client, reverse("rubric_detail", args=[small.pk]))
     many, response = queries_for(client, reverse("rubric_detail", args=[large.pk]))

@@ -4,7 +4,7 @@ scope and query counts (reviews/objective.py, reviews/services/scoring.py, revie
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.conf import settings
@@ -24,7 +24,8 @@ from evaluations.services import cycles as cycle_services
 from evaluations.snapshots import take_snapshot
 from reviews.enums import AssessmentKind, AssignmentStatus, CriterionKind, Direction, Formula, Grade, Recommendation
 from reviews.models import AnnualAssessment, Assignment, Criterion, Review, Rubric, Score
-from reviews.objective import objective_scores, objective_totals, scored_snapshot
+from reviews.objective import objective_rows, objective_scores, objective_totals, scored_snapshot
+from reviews.services.rubrics import create_default_rubric
 from reviews.services.scoring import open_review, reopen_review, save_scores, submit_review
 from tests.evaluations.conftest import add_material
 from tests.factories import CityFactory, DesignationFactory, user_with_role
@@ -32,6 +33,16 @@ from tests.utils import queries_for
 
 D = Decimal
 DUE = dt.date(2026, 7, 31)
+
+
+def q2(value: Decimal) -> Decimal:
+    """Points as reviews/formulas.py rounds them: 2 places, half up."""
+    return value.quantize(D("0.01"), rounding=ROUND_HALF_UP)
+
+
+def q4(value: Decimal) -> Decimal:
+    """A derived value as reviews/derivations.py rounds it: 4 places, half up."""
+    return value.quantize(D("0.0001"), rounding=ROUND_HALF_UP)
 
 
 @pytest.fixture(autouse=True)
@@ -174,6 +185,52 @@ def test_objective_totals_are_none_without_objective_criteria(cycle, national_ad
     assert objective_scores(a) == []
 
 
+def test_objective_totals_are_none_when_no_input_was_reported(cycle, rubric, national_admin):
+    """Not scored is NULL, never 0 (STYLE.md Data; DESIGN.md §4): nothing reported, no objective total."""
+    a = application_of(cycle, "210400", "抚顺市", values={}, by=national_admin)
+    with translation.override("zh-hans"):
+        rows = objective_scores(a)
+    assert objective_totals(cycle, [a]) == {a.pk: None}
+    assert [(row.criterion.code, row.points, row.missing) for row in rows] == [
+        ("1.1", None, ("缺少基本情况表第15行「每万人口发明专利拥有量」",)),
+        ("1.2", None, ("缺少省局测评数据「utility_abandon_rate」",)),
+        ("1.3", None, ("缺少基本情况表第19行「专利权质押融资金额」",)),
+        ("1.4", None, ("缺少基本情况表第14行「知识产权局基本情况（编制人数）」",)),
+        ("1.5", None, ("缺少基本情况表第16行「PCT国际专利申请量」",)),
+    ]
+
+
+@pytest.fixture
+def ratio_rubric(cycle):
+    """（每亿元GDP）专利权质押融资金额, relative to the best: row 19 (亿元) ÷ row 4 GDP (亿元) × 10000 (S1 附件3)."""
+    rubric = Rubric.objects.create(cycle=cycle, title="派生指标")
+    group = criterion(rubric, 1, "一", "运用", "5", CriterionKind.OBJECTIVE)
+    criterion(rubric, 2, "1.1", "每亿元GDP专利权质押融资金额", "5", CriterionKind.OBJECTIVE, group,
+              derivation={"op": "ratio", "numerator": "table:19", "denominator": "table:4", "scale": 10000},
+              formula=Formula.RELATIVE_TO_BEST)
+    return rubric
+
+
+def test_a_derived_ratio_is_scored_relative_to_the_best_ratio(cycle, ratio_rubric, national_admin):
+    """DESIGN.md §4 objective criteria from the submitted table: the ratio of two rows, compared across the
+    applicants; one without GDP is named as missing and scores NULL."""
+    a = application_of(cycle, "210400", "抚顺市", values={"19": "3.2", "4": "872.5"}, by=national_admin)
+    b = application_of(cycle, "210200", "大连市", values={"19": "12", "4": "2100"}, by=national_admin)
+    c = application_of(cycle, "210500", "本溪市", values={"19": "1.5"}, by=national_admin)
+    ratio_a = q4(D("3.2") / D("872.5") * 10000)  # 36.6762
+    ratio_b = q4(D("12") / D("2100") * 10000)  # 57.1429, the best
+    with translation.override("en"):
+        rows = {pk: rows[0] for pk, rows in objective_rows(cycle, [a, b, c]).items()}
+    assert (rows[a.pk].value, rows[a.pk].points) == (ratio_a, q2(D(5) * ratio_a / ratio_b))
+    assert (rows[b.pk].value, rows[b.pk].points) == (ratio_b, D("5.00"))
+    assert (rows[c.pk].value, rows[c.pk].points, rows[c.pk].missing) == (
+        None, None, ("Missing: table row 4 “GDP总量”",))
+    assert rows[a.pk].explanation == (
+        "table row 19 “专利权质押融资金额” ÷ table row 4 “GDP总量” × 10000 = 3.2 ÷ 872.5 × 10000 = 36.6762; points: "
+        "5.00 × value ÷ highest value of the cycle")
+    assert objective_totals(cycle, [a, b, c]) == {a.pk: D("3.21"), b.pk: D("5.00"), c.pk: None}
+
+
 def test_objective_totals_query_count_is_constant(cycle, rubric, national_admin):
     applications = [application_of(cycle, f"2104{i:02d}", f"测试市{i}", values={"15": str(i + 1), "19": str(i + 2)},
                                    measured={"utility_abandon_rate": str(i)}, by=national_admin) for i in range(6)]
@@ -185,6 +242,32 @@ def test_objective_totals_query_count_is_constant(cycle, rubric, national_admin)
     assert totals_one == {applications[0].pk: D("5.20")}
     assert len(totals_six) == 6
     assert (len(one.captured_queries), len(six.captured_queries)) == (3, 3)
+
+
+def test_objective_totals_with_derived_and_term_criteria_make_constant_queries(cycle, ratio_rubric, national_admin):
+    """A derivation naming table rows reads the rows' names once; a term mean reads the terms and the assessments
+    once (objective.py: constant queries)."""
+    group = Criterion.objects.get(rubric=ratio_rubric, code="一")
+    group.max_points = D("20")
+    group.save()
+    criterion(ratio_rubric, 3, "1.2", "年度考核结果", "15", CriterionKind.OBJECTIVE, group,
+              derivation={"op": "term_mean", "assessment": AssessmentKind.ANNUAL},
+              formula=Formula.LINEAR_TO_BENCHMARK, formula_params={"benchmark": 100})
+    applications = [application_of(cycle, f"2104{i:02d}", f"测试市{i}", values={"19": str(i + 1), "4": "100"},
+                                   by=national_admin) for i in range(6)]
+    for i, application in enumerate(applications):  # a demonstration cycle looks at the 3 years before it
+        for year in (2023, 2024, 2025):
+            AnnualAssessment.objects.create(city=application.city, year=year, kind=AssessmentKind.ANNUAL,
+                                            score=D(80 + i))
+    with CaptureQueriesContext(connection) as one:
+        totals_one = objective_totals(cycle, applications[:1])
+    with CaptureQueriesContext(connection) as six:
+        totals_six = objective_totals(cycle, applications)
+    # Alone, the first is its own best (5) and its mean is 80: 15 × 80 ÷ 100 = 12.
+    assert totals_one == {applications[0].pk: D("17.00")}
+    # The sixth: 5 × 600 ÷ 600 + 15 × 85 ÷ 100 = 17.75; the first: 5 × 100 ÷ 600 + 12 = 12.83.
+    assert (totals_six[applications[0].pk], totals_six[applications[5].pk]) == (D("12.83"), D("17.75"))
+    assert (len(one.captured_queries), len(six.captured_queries)) == (6, 6)
 
 
 # --- drafts, submission, locking ---------------------------------------------------------------
@@ -322,6 +405,10 @@ def test_page_shows_the_submitted_version_and_the_computed_criteria(client, scor
         ("一", 0, "-"), ("1.1", 1, D("2.50")), ("1.2", 1, D("1.40")), ("1.3", 1, D("2.25")), ("1.4", 1, D("1.50")),
         ("1.5", 1, None), ("二", 0, "-"), ("2.1", 1, "-"), ("2.2", 1, "-")]
     html = response.content.decode()
+    # 1.5 was never reported: the page names the row instead of a bare "not scored" (DESIGN.md §4).
+    assert [r.get("missing") for r in rows if "objective" in r] == [(), (), (), (), (
+        "Missing: table row 16 “PCT国际专利申请量”",)]
+    assert '<div class="text-danger objective-missing">Missing: table row 16 “PCT国际专利申请量”</div>' in html
     proof = MaterialFile.objects.get(material__application=application)
     download = reverse("material_download", args=[proof.pk])
     assert f'<a href="{download}">抚顺市质押登记证明</a>' in html  # the proof of indicator 19
@@ -439,6 +526,45 @@ def test_re_review_page_shows_the_annual_assessments_of_the_term(client, nationa
     assert [(a.year, a.score) for a in response.context["assessments"]] == [(2024, D("88.50"))]
     html = response.content.decode()
     assert 'id="assessment-table"' in html and "88.50" in html and "61.25" not in html
+
+
+def test_re_review_term_criteria_score_the_terms_records_in_constant_queries(client, national_admin):
+    """S1 三(二)3 with the seeded re-review system: 年度考核结果 (15) and 专利实力状况评价结果 (15) are 15 × the mean
+    score over the term ÷ 100; the page's queries do not grow with the records of the term."""
+    load_template()
+    cycle = cycle_services.open_cycle(cycle_services.create_cycle(kind=CycleKind.RE_REVIEW, year=2026,
+                                                                  by=national_admin), by=national_admin)
+    create_default_rubric(cycle, by=national_admin)
+    city = CityFactory(code="210200", name="大连市", full_name="大连市")
+    term = DesignationFactory(city=city, term_start=dt.date(2022, 3, 1), term_end=dt.date(2025, 2, 28))
+    application = Application.objects.create(cycle=cycle, city=city, state=ApplicationState.UNDER_REVIEW, round=1,
+                                             designation=term)
+    take_snapshot(application, kind=SnapshotKind.SUBMIT, by=national_admin)
+    AnnualAssessment.objects.create(city=city, year=2022, kind=AssessmentKind.ANNUAL, score=D("81.50"))
+    assignment = assign(application, "expert_term")
+    client.force_login(assignment.reviewer)
+    english(client).get(page_url(assignment))  # opens the review
+    one, response = queries_for(client, page_url(assignment))
+    rows = {r["criterion"].name: r for r in response.context["rows"] if "objective" in r}
+    assert (rows["年度考核结果"]["objective"].points, rows["专利实力状况评价结果"]["missing"]) == (
+        q2(D(15) * D("81.50") / 100),
+        ("Missing: patent-strength evaluation scores of 2022–2025",))
+    for year, annual, strength in ((2023, "84", "70.5"), (2024, "90", "75"), (2025, None, "79.5")):
+        if annual:
+            AnnualAssessment.objects.create(city=city, year=year, kind=AssessmentKind.ANNUAL, score=D(annual))
+        AnnualAssessment.objects.create(city=city, year=year, kind=AssessmentKind.PATENT_STRENGTH,
+                                        score=D(strength))
+    more, response = queries_for(client, page_url(assignment))
+    assert more == one
+    assert len(response.context["assessments"]) == 6
+    rows = {r["criterion"].name: r["objective"] for r in response.context["rows"] if "objective" in r}
+    annual = q4((D("81.50") + D("84") + D("90")) / 3)  # 2025 has no annual score yet
+    strength = q4((D("70.5") + D("75") + D("79.5")) / 3)
+    assert [(r.value, r.points) for r in rows.values()] == [
+        (annual, q2(D(15) * annual / 100)), (strength, q2(D(15) * strength / 100))]
+    assert rows["年度考核结果"].explanation == (
+        "mean annual assessment score 2022–2025 = (81.5 + 84 + 90) ÷ 3 = 85.1667; no score recorded for 2025; "
+        "points: 15.00 × value ÷ 100, at most 15.00")
 
 
 # --- reopening ---------------------------------------------------------------------------------
