@@ -93,7 +93,9 @@ def cycle_statistics(cycle, applications, *, objective: dict[int, Decimal | None
             setattr(stats, name, value)
         stats.counted = {Aggregate.MEAN: stats.mean, Aggregate.MEDIAN: stats.median,
                          Aggregate.TRIMMED_MEAN: stats.trimmed_mean}[rubric.aggregate]
-        if stats.counted is not None or stats.objective is not None:
+        # No final score (hence no rank or suggestion) from the objective part alone while the rubric has
+        # subjective criteria that no expert has scored yet: a half score would read as a verdict.
+        if stats.counted is not None or (not subjective_leaves and stats.objective is not None):
             raw = (stats.objective or Decimal(0)) + (stats.counted or Decimal(0))
             stats.final = _q(raw / maximum * 100) if maximum else None
         if stats.mean is not None:

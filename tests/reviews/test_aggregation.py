@@ -156,3 +156,26 @@ def test_final_score_adds_the_objective_part_on_a_100_point_scale(db, national_a
     # trimmed mean (22+24+26)/3 = 24; final (15 + 24) / 50 × 100 = 78
     assert (stats.objective, stats.trimmed_mean, stats.final, stats.rank, stats.suggestion) == (
         D("15.00"), D("24.00"), D("78.00"), 1, "approve")
+
+
+def test_no_final_score_from_the_objective_part_alone_before_any_expert_has_scored(db, national_admin):
+    """DESIGN.md §4 / S1 四(二)3: the suggested outcome follows the experts' scores; objective points alone (15 of
+    50 here) would read as a verdict of 30/100 "reject" before anyone reviewed. An objective-only rubric still
+    has its final score."""
+    cycle = cycle_services.create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)
+    rubric = Rubric.objects.create(cycle=cycle, title="客观 20 + 主观 30")
+    Criterion.objects.create(rubric=rubric, level=1, position=1, code="1", name="客观实力", max_points=D(20),
+                             kind=CriterionKind.OBJECTIVE)
+    subjective = Criterion.objects.create(rubric=rubric, level=1, position=2, code="2", name="工作成效",
+                                          max_points=D(30), kind=CriterionKind.SUBJECTIVE)
+    application = Application.objects.create(cycle=cycle, city=CityFactory(code="320400"),
+                                             state=ApplicationState.UNDER_REVIEW, round=1)
+
+    [stats] = cycle_statistics(cycle, [application], objective={application.pk: D("15.00")})
+    assert (stats.objective, stats.counted, stats.final, stats.rank, stats.suggestion) == (
+        D("15.00"), None, None, None, "")
+
+    subjective.delete()
+    cycle.rubric.refresh_from_db()
+    [stats] = cycle_statistics(cycle, [application], objective={application.pk: D("15.00")})
+    assert (stats.final, stats.rank) == (D("75.00"), 1)
