@@ -171,3 +171,19 @@ class SnapshotKind(models.TextChoices):
 class CriticismTarget(models.TextChoices):
     CITY_BUREAU = "city_bureau", _("City IP bureau")
     PROVINCE_BUREAU = "province_bureau", _("Provincial IP bureau")
+
+
+# What the province measures for a demonstration applicant beyond the basic-information table (S1 二(二)1, 二(三)4:
+# "省局对推荐城市进行测评的原始资料及测评分数"), by key of ``Measurement.values``; objective criteria of the indicator
+# system read them. Numbers; rates in percent. The names are the official record's, in Chinese.
+MEASURED_VALUES = {
+    "invention_grants": "发明专利授权量（件）",
+    "invention_grants_per_100m_gdp": "（每亿元GDP）发明专利授权量",
+    "invention_grant_rate": "发明专利实审授权率（%）",
+    "utility_model_abandonment_rate": "实用新型不办登视为放弃率（%）",
+    "design_abandonment_rate": "外观设计不办登视为放弃率（%）",
+    "patent_transfers_and_licences": "专利转让、许可件数",
+    "patent_enforcement_cases": "专利行政执法办案量",
+    "enforcement_score": "专利行政执法工作绩效考核得分",
+    "protection_centres": "知识产权保护中心、维权援助中心数量",
+}

@@ -8,6 +8,7 @@ from django.utils.translation import pgettext_lazy
 
 
 from evaluations.enums import (
+    MEASURED_VALUES,
     NATIONAL_MATERIAL_KINDS,
     PROVINCE_MATERIAL_KINDS,
     ApplicationState,
@@ -112,9 +113,31 @@ class ArgumentationForm(StyledForm):
 
 
 class MeasurementForm(StyledForm):
+    """The measured score, and one optional number per measured value the indicator system reads
+    (``MEASURED_VALUES``); ``cleaned_data["values"]`` gathers those entered."""
+
     measured_on = forms.DateField(label=_("Measured on"), widget=DateInput)
     score = forms.DecimalField(label=_("Measured score"), min_value=0, max_value=100, decimal_places=2)
     notes = forms.CharField(label=_("Notes"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in MEASURED_VALUES.items():
+            self.fields[f"value_{key}"] = forms.DecimalField(label=label, required=False, min_value=0, max_digits=16,
+                                                             decimal_places=4)
+
+    def measured_fields(self):
+        return [self[f"value_{key}"] for key in MEASURED_VALUES]
+
+    def clean(self):
+        data = super().clean()
+        data["values"] = {key: value for key in MEASURED_VALUES
+                          if (value := data.pop(f"value_{key}", None)) is not None}
+        return data
+
+    @staticmethod
+    def initial_values(values: dict) -> dict:
+        return {f"value_{key}": values[key] for key in MEASURED_VALUES if key in (values or {})}
 
 
 class AttestationForm(StyledForm):

@@ -30,21 +30,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from evaluations.enums import MEASURED_VALUES  # noqa: F401  (re-exported: rubric pages name the keys)
 from reviews.enums import AssessmentKind
-
-# Keys of the province's measurement (evaluations.Measurement.values) that objective criteria may read when the
-# basic-information table has no such row. The values are numbers; rates are in percent.
-MEASURED_VALUES = {
-    "invention_grants": "发明专利授权量（件）",
-    "invention_grants_per_100m_gdp": "（每亿元GDP）发明专利授权量",
-    "invention_grant_rate": "发明专利实审授权率（%）",
-    "utility_model_abandonment_rate": "实用新型不办登视为放弃率（%）",
-    "design_abandonment_rate": "外观设计不办登视为放弃率（%）",
-    "patent_transfers_and_licences": "专利转让、许可件数",
-    "patent_enforcement_cases": "专利行政执法办案量",
-    "enforcement_score": "专利行政执法工作绩效考核得分",
-    "protection_centres": "知识产权保护中心、维权援助中心数量",
-}
 
 RATIO, GROWTH, TERM_MEAN = "ratio", "growth", "term_mean"
 OPERANDS = {RATIO: ("numerator", "denominator"), GROWTH: ("current", "previous"), TERM_MEAN: ()}

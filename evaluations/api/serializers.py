@@ -241,10 +241,13 @@ class ArgumentationSerializer(serializers.ModelSerializer):
 
 class MeasurementSerializer(serializers.ModelSerializer):
     score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=100)
+    values = serializers.DictField(child=serializers.CharField(max_length=40), required=False, default=dict,
+                                   help_text=_("Measured values by key, numbers ≥ 0 (invention_grants, "
+                                               "invention_grant_rate, …: the keys the indicator system reads)"))
 
     class Meta:
         model = Measurement
-        fields = ["measured_on", "score", "notes", "recorded_at"]
+        fields = ["measured_on", "score", "values", "notes", "recorded_at"]
         read_only_fields = ["recorded_at"]
         extra_kwargs = {"notes": {"required": False, "default": ""}}
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from cities import audit
 from cities.rules import province_ids_of
-from evaluations.enums import Action, ApplicationState, CycleKind, VetoGround
+from evaluations.enums import MEASURED_VALUES, Action, ApplicationState, CycleKind, VetoGround
 from evaluations.models import (
     Application,
     Argumentation,
@@ -52,6 +52,28 @@ def record_argumentation(application: Application, *, held_on: dt.date, experts:
     return argumentation
 
 
+def _measured_values(values: dict) -> dict[str, str]:
+    """Known keys only, each a number ≥ 0, kept as its decimal text (no float rounding)."""
+    errors, clean = [], {}
+    for key, raw in values.items():
+        if key not in MEASURED_VALUES:
+            errors.append(_("“%(key)s” is not a measured value; known: %(known)s.")
+                          % {"key": key, "known": "、".join(MEASURED_VALUES)})
+            continue
+        try:
+            number = Decimal(str(raw).strip())
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite() or number < 0:
+            errors.append(_("%(label)s must be a number of at least 0; got “%(raw)s”.")
+                          % {"label": MEASURED_VALUES[key], "raw": raw})
+            continue
+        clean[key] = str(number)
+    if errors:
+        raise ValidationError(errors)
+    return clean
+
+
 @transaction.atomic
 def record_measurement(application: Application, *, measured_on: dt.date, score: Decimal, values: dict | None = None,
                        notes: str = "", by) -> Measurement:
@@ -61,12 +83,13 @@ def record_measurement(application: Application, *, measured_on: dt.date, score:
         raise ValidationError(_("The objective measurement is recorded for demonstration city applications."))
     if score is None or not (0 <= score <= 100):
         raise ValidationError(_("The measured score must be between 0 and 100."))
+    values = _measured_values(values or {})
     measurement, _created = Measurement.objects.update_or_create(
         application=application,
-        defaults={"measured_on": measured_on, "score": score, "values": values or {}, "notes": notes,
+        defaults={"measured_on": measured_on, "score": score, "values": values, "notes": notes,
                   "recorded_by": by})
     audit.record(actor=by, action="application.measurement", obj=application, city=application.city,
-                 data={"score": str(score), "measured_on": measured_on.isoformat()})
+                 data={"score": str(score), "measured_on": measured_on.isoformat(), "values": values})
     return measurement
 
 

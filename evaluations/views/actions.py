@@ -53,7 +53,8 @@ def panel_context(application: Application, user) -> dict:
             record = getattr(application, "measurement", None)
             context["measurement_form"] = MeasurementForm(initial={
                 "measured_on": record.measured_on if record else local_today(),
-                "score": record.score if record else None, "notes": record.notes if record else ""})
+                "score": record.score if record else None, "notes": record.notes if record else "",
+                **MeasurementForm.initial_values(record.values if record else {})})
         context["veto_form"] = VetoForm()
     if user.has_perm("evaluations.act_as_national"):
         if kind == CycleKind.STRONG_CITY and application.state == ApplicationState.UNDER_REVIEW:

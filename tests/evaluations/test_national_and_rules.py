@@ -167,3 +167,31 @@ def test_a_refused_panel_form_shows_its_errors_next_to_the_fields(client, world)
     assert response.status_code == 400
     assert list(response.context["veto_form"].non_field_errors()) == [
         "申报当前状态为“一票否决”，不能执行“一票否决”操作。"]
+
+
+def test_province_enters_the_measured_values_the_indicator_system_reads(client, api, world):
+    """S1 二(二)1, 二(三)4: the province measures the objective indicators and submits "测评的原始资料及测评分数"; the
+    measured values are entered with the score (page and API), unknown keys and negative numbers are refused by name
+    and change nothing."""
+    from evaluations.enums import MEASURED_VALUES
+    from evaluations.models import Measurement
+
+    application = application_in(world, CycleKind.DEMONSTRATION, ApplicationState.SUBMITTED)
+    client.force_login(world["staff"])
+    page = client.get(reverse("application_detail", args=[application.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert all(label in page.content.decode() for label in MEASURED_VALUES.values())
+    response = client.post(reverse("application_measurement", args=[application.pk]), {
+        "measured_on": "2026-05-28", "score": "86.50", "value_invention_grants": "2786",
+        "value_invention_grant_rate": "61.25", "value_design_abandonment_rate": ""})
+    assert response.status_code == 302
+    assert Measurement.objects.get(application=application).values == {"invention_grants": "2786",
+                                                                       "invention_grant_rate": "61.25"}
+
+    refused = api(world["staff"]).post(f"/api/v1/applications/{application.pk}/measurement/", {
+        "measured_on": "2026-05-29", "score": "88", "values": {"invention_grants": "-1", "gdp": "5"}},
+        format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert refused.status_code == 400
+    message = refused.json()["message"]
+    assert "发明专利授权量（件）" in message and "“gdp”" in message
+    assert Measurement.objects.get(application=application).values == {"invention_grants": "2786",
+                                                                       "invention_grant_rate": "61.25"}
