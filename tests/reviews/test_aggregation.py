@@ -136,13 +136,18 @@ def test_the_rubric_chooses_which_figure_counts(scored_cycle):
     ]
 
 
-def test_final_score_adds_the_objective_part_on_a_100_point_scale(db, national_admin):
-    cycle = cycle_services.create_cycle(kind=CycleKind.DEMONSTRATION, year=2026, by=national_admin)
+def objective_20_subjective_30(cycle) -> Criterion:
+    """A rubric of one objective criterion (20) and one subjective (30); returns the subjective one."""
     rubric = Rubric.objects.create(cycle=cycle, title="客观 20 + 主观 30")
     Criterion.objects.create(rubric=rubric, level=1, position=1, code="1", name="客观实力", max_points=D(20),
                              kind=CriterionKind.OBJECTIVE)
-    subjective = Criterion.objects.create(rubric=rubric, level=1, position=2, code="2", name="工作成效",
-                                          max_points=D(30), kind=CriterionKind.SUBJECTIVE)
+    return Criterion.objects.create(rubric=rubric, level=1, position=2, code="2", name="工作成效",
+                                    max_points=D(30), kind=CriterionKind.SUBJECTIVE)
+
+
+def test_final_score_adds_the_objective_part_on_a_100_point_scale(db, national_admin):
+    cycle = cycle_services.create_cycle(kind=CycleKind.DEMONSTRATION, year=2026, by=national_admin)
+    subjective = objective_20_subjective_30(cycle)
     city = CityFactory(code="210400", name="抚顺市", full_name="抚顺市")
     application = Application.objects.create(cycle=cycle, city=city, state=ApplicationState.UNDER_REVIEW, round=1)
     for n, points in enumerate([20, 22, 24, 26, 28], start=1):
@@ -163,11 +168,7 @@ def test_no_final_score_from_the_objective_part_alone_before_any_expert_has_scor
     50 here) would read as a verdict of 30/100 "reject" before anyone reviewed. An objective-only rubric still
     has its final score."""
     cycle = cycle_services.create_cycle(kind=CycleKind.STRONG_CITY, year=2026, by=national_admin)
-    rubric = Rubric.objects.create(cycle=cycle, title="客观 20 + 主观 30")
-    Criterion.objects.create(rubric=rubric, level=1, position=1, code="1", name="客观实力", max_points=D(20),
-                             kind=CriterionKind.OBJECTIVE)
-    subjective = Criterion.objects.create(rubric=rubric, level=1, position=2, code="2", name="工作成效",
-                                          max_points=D(30), kind=CriterionKind.SUBJECTIVE)
+    subjective = objective_20_subjective_30(cycle)
     application = Application.objects.create(cycle=cycle, city=CityFactory(code="320400"),
                                              state=ApplicationState.UNDER_REVIEW, round=1)
 
