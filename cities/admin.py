@@ -45,9 +45,9 @@ class NoDeleteAdmin(admin.ModelAdmin):
         return actions
 
 
-def name_and_code(place: Province | City) -> str:
-    """How a searched place shows in an autocomplete box: 天津市西青区（120111）."""
-    return _("%(name)s (%(code)s)") % {"name": place, "code": place.code}
+def name_and_code(obj, code: str | None = None) -> str:
+    """How a searched place or account shows in an autocomplete box: 天津市西青区（120111）, 张伟（zhangwei1）."""
+    return _("%(name)s (%(code)s)") % {"name": obj, "code": code or obj.code}
 
 
 @admin.register(Province)
@@ -204,7 +204,7 @@ class UserAdmin(NoDeleteAdmin):
 
     def autocomplete_label(self, user: User) -> str:
         """Two colleagues may share a name: the user name tells them apart."""
-        return _("%(name)s (%(code)s)") % {"name": user, "code": user.username} if user.full_name else user.username
+        return name_and_code(user, user.username) if user.full_name else user.username
 
     @admin.display(description=gettext_lazy("password"))
     def password_reset(self, user: User) -> str:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from cities.enums import Role
 from cities.rules import city_ids_of, province_ids_of
-from cities.models import City
+from cities.models import City, Designation
 from evaluations.eligibility import re_review_candidates
 from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleKind, CycleStatus
 from evaluations.models import Application, Cycle, IndicatorValue
@@ -95,7 +95,7 @@ class DueCity:
 
     city: City
     application: Application | None
-    designation: object | None
+    designation: Designation | None
     decided: bool
 
     @property
@@ -128,9 +128,7 @@ def due_cities(cycle: Cycle) -> list[DueCity]:
 
     A constant number of queries whatever the number of cities."""
     applications = list(Application.objects.filter(cycle=cycle).select_related("city__province", "designation")
-                        .annotate(decided=Exists(Application.objects.filter(pk=OuterRef("pk"),
-                                                                            decision__isnull=False)))
-                        .order_by("city__code"))
+                        .annotate(decided=Q(decision__isnull=False)).order_by("city__code"))
     rows = {a.city_id: DueCity(a.city, a, a.designation, a.decided) for a in applications}
     if cycle.kind == CycleKind.RE_REVIEW:
         for city, designation in re_review_candidates(cycle):

@@ -173,7 +173,7 @@ def expert_review_complete(application: Application) -> list[str]:
 def deadline_passed(application: Application) -> list[str]:
     """A city is recorded as not having applied only once its province's deadline has passed."""
     deadline = deadlines.deadline_for(application, Stage.PROVINCE)
-    if deadlines.is_past(application, Stage.PROVINCE, now=timezone.now()):
+    if deadlines.is_past(application, Stage.PROVINCE):
         return []
     return [_("The deadline of %(date)s has not passed yet; the city can still apply.") % {"date": deadline.isoformat()}]
 

@@ -29,3 +29,11 @@ def add_years(day: dt.date, years: int) -> dt.date:
 def term_end_for(start: dt.date, years: int = 3) -> dt.date:
     """A term of ``years`` starting on ``start`` ends the day before the anniversary."""
     return add_years(start, years) - dt.timedelta(days=1)
+
+
+def official_date(day: dt.date) -> str:
+    """A date as modern official documents write it (GB/T 9704-2012 7.3.5.3): 2026年11月21日.
+
+    Arabic digits, the year in full, no leading zero in month or day.
+    """
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -26,7 +26,6 @@ Makefile notes at ~8 s per CJK page (not measured here).
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -65,14 +64,6 @@ def render_pdf(template_name: str, context: dict, *, base_url: str | Path | None
     html = render_to_string(template_name, context)
     document = HTML(string=html, base_url=str(base_url) if base_url else None, url_fetcher=LocalURLFetcher())
     return document.write_pdf()
-
-
-def official_date(day: dt.date) -> str:
-    """A date as modern official documents write it (GB/T 9704-2012 7.3.5.3): 2026年11月21日.
-
-    Arabic digits, the year in full, no leading zero in month or day.
-    """
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def paragraphs(text: str) -> list[str]:

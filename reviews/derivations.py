@@ -30,7 +30,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from evaluations.enums import MEASURED_VALUES  # noqa: F401  (re-exported: rubric pages name the keys)
+from evaluations.enums import MEASURED_VALUES
 from reviews.enums import AssessmentKind
 
 RATIO, GROWTH, TERM_MEAN = "ratio", "growth", "term_mean"
@@ -89,6 +89,11 @@ def refs_of(derivation: dict) -> list[Ref]:
         return []
     names = OPERANDS.get(derivation.get("op"), ())
     return [ref for name in names if (ref := parse_ref(derivation.get(name))) is not None]
+
+
+def reads_table(derivation: dict) -> bool:
+    """Whether a derivation names a row of the basic-information table (its name is then shown, and checked)."""
+    return any(ref.source == TABLE for ref in refs_of(derivation))
 
 
 def number_text(value: Decimal) -> str:

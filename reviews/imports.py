@@ -19,14 +19,13 @@ from django.utils.translation import gettext as _
 
 from cities import audit
 from cities.services import require
-from evaluations.enums import AnswerType
 from evaluations.imports import MAX_ROWS, _is_formula, cell_error, cell_text, open_sheet
 from evaluations.models import Cycle, Indicator
-from reviews.derivations import derivation_problems, row_key
+from reviews.derivations import derivation_problems
 from reviews.enums import Direction
 from reviews.exports import rubric_xlsx as layout
 from reviews.models import Criterion, Rubric
-from reviews.rubric_checks import Node, formula_problems, template_of, tree_problems
+from reviews.rubric_checks import Node, formula_problems, number_rows, template_of, tree_problems
 from reviews.services.rubric_defaults import TITLES
 from reviews.services.rubrics import PERM, SOURCE_KEY, clear_for_replacement, save_tree
 
@@ -104,8 +103,7 @@ def _source(cell, indicators: list[Indicator], errors: list[str]) -> tuple[Indic
             derivation = json.loads(text)
         except ValueError:
             derivation = None
-        problems = derivation_problems(derivation, number_rows={
-            row_key(i.number, i.sub_item): i for i in indicators if i.answer_type == AnswerType.NUMBER})
+        problems = derivation_problems(derivation, number_rows=number_rows(indicators))
         errors.extend(cell_error(cell.coordinate, problem) for problem in problems)
         return None, "", {} if problems else derivation
     match = TABLE_ROW.match(text.replace(" ", ""))

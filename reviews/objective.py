@@ -26,9 +26,8 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from evaluations.basic_info import current_template
 from evaluations.enums import OUTCOME_STATES, ApplicationState, SnapshotKind
-from evaluations.models import Application, Indicator, Measurement, Snapshot
+from evaluations.models import Application, Measurement, Snapshot
 from reviews.derivations import (
     MEASURED,
     TABLE,
@@ -38,12 +37,13 @@ from reviews.derivations import (
     TermScores,
     derive,
     missing_text,
-    refs_of,
+    reads_table,
     row_key,
 )
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.formulas import describe, points_for
 from reviews.models import AnnualAssessment, Criterion
+from reviews.rubric_checks import table_row_labels, template_id_of
 from reviews.services.assessments import term_years
 
 # The snapshots reviewers score: what the city submitted, or a strong city's formal application.
@@ -138,11 +138,8 @@ def objective_leaves(cycle) -> Leaves:
     parents = {c.parent_id for c in criteria if c.parent_id is not None}
     leaves = [c for c in criteria if c.kind == CriterionKind.OBJECTIVE and c.pk not in parents]
     labels = {value_key(c): c.indicator.label for c in leaves if c.indicator_id is not None}
-    if any(ref.source == TABLE for c in leaves for ref in refs_of(c.derivation)):
-        template_id = cycle.basic_info_template_id or getattr(current_template(), "pk", None)
-        for number, sub_item, name in Indicator.objects.filter(template_id=template_id).values_list(
-                "number", "sub_item", "name"):
-            labels[row_key(number, sub_item)] = f"{name}（{sub_item}）" if sub_item else name
+    if any(reads_table(c.derivation) for c in leaves):
+        labels.update(table_row_labels(template_id_of(cycle)))
     return Leaves(leaves, labels)
 
 
@@ -254,14 +251,19 @@ def objective_rows(cycle, applications) -> dict[int, list[ObjectiveRow]]:
             for a in applications}
 
 
-def objective_totals(cycle, applications) -> dict[int, Decimal | None]:
+def totals_of(rows_by_application: dict[int, list[ObjectiveRow]]) -> dict[int, Decimal | None]:
     """application id → the sum of its objective points (NULL points count as none); None when no objective
-    criterion could be scored, or the rubric has none. Constant queries, as ``objective_rows``."""
+    criterion could be scored, or the rubric has none."""
     totals = {}
-    for pk, rows in objective_rows(cycle, applications).items():
+    for pk, rows in rows_by_application.items():
         scored = [r.points for r in rows if r.points is not None]
         totals[pk] = sum(scored, Decimal("0.00")) if scored else None
     return totals
+
+
+def objective_totals(cycle, applications) -> dict[int, Decimal | None]:
+    """``totals_of`` the cycle's objective rows. Constant queries, as ``objective_rows``."""
+    return totals_of(objective_rows(cycle, applications))
 
 
 def missing_inputs(rows: list[ObjectiveRow]) -> list[str]:

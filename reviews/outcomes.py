@@ -134,7 +134,7 @@ def _fraud_day(application: Application) -> dt.date:
 
 
 def outcome_of(application: Application) -> PublishedOutcome | None:
-    """The published line of one application (loaded with ``with_outcome_relations``), or None when the
+    """The published line of one application (loaded as ``published_lines`` loads it), or None when the
     application is not on the list."""
     decision = getattr(application, "decision", None)
     disqualified = application.state == ApplicationState.DISQUALIFIED
@@ -152,36 +152,26 @@ def outcome_of(application: Application) -> PublishedOutcome | None:
     return PublishedOutcome(application, decision, EFFECT_CODES[decision.effect], designation, change)
 
 
-def with_outcome_relations(applications):
-    return applications.select_related("cycle", "city__province", "decision__designation", "fraud_finding")
+# Applications that can be on a published list: decided with an effect on the title, or disqualified.
+LISTED = (Q(decision__isnull=False) & ~Q(decision__effect=DecisionEffect.NONE)) | Q(state=ApplicationState.DISQUALIFIED)
 
 
-def listed_applications(cycles):
-    """Applications of ``cycles`` that can be on a published list: decided with an effect, or disqualified."""
-    return with_outcome_relations(
-        Application.objects.filter(cycle__in=cycles)
-        .filter(Q(decision__isnull=False) & ~Q(decision__effect=DecisionEffect.NONE)
-                | Q(state=ApplicationState.DISQUALIFIED))
-    ).order_by("city__code")
+def published_lines(applications) -> list[PublishedOutcome]:
+    """The published lines of ``applications`` (a queryset, in the order the caller wants). One query."""
+    listed = applications.filter(LISTED).select_related("cycle", "city__province", "decision__designation",
+                                                        "fraud_finding")
+    return [outcome for application in listed if (outcome := outcome_of(application)) is not None]
 
 
 def published_outcomes(cycles) -> dict[int, list[PublishedOutcome]]:
     """Per cycle (the caller passes published ones): the cities on its list, by city code. One query."""
     rows: dict[int, list[PublishedOutcome]] = {cycle.pk: [] for cycle in cycles}
-    for application in listed_applications(cycles):
-        outcome = outcome_of(application)
-        if outcome is not None:
-            rows[application.cycle_id].append(outcome)
+    for line in published_lines(Application.objects.filter(cycle__in=cycles).order_by("city__code")):
+        rows[line.application.cycle_id].append(line)
     return rows
 
 
 def published_outcomes_of_city(city: City) -> list[PublishedOutcome]:
     """Every published line about ``city``, newest cycle first. One query."""
-    applications = listed_applications_of_city(city)
-    return [outcome for a in applications if (outcome := outcome_of(a)) is not None]
-
-
-def listed_applications_of_city(city: City):
-    return (with_outcome_relations(Application.objects.filter(city=city, cycle__results_published_at__isnull=False)
-                                   .filter(Q(decision__isnull=False) | Q(state=ApplicationState.DISQUALIFIED)))
-            .order_by("-cycle__year", "cycle__kind"))
+    return published_lines(Application.objects.filter(city=city, cycle__results_published_at__isnull=False)
+                           .order_by("-cycle__year", "cycle__kind"))

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from evaluations.basic_info import current_template
 from evaluations.enums import AnswerType
 from evaluations.models import Cycle, Indicator, IndicatorTemplate
-from reviews.derivations import TABLE, derivation_problems, refs_of, row_key
+from reviews.derivations import derivation_problems, reads_table, row_key
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.models import Criterion
 
@@ -63,6 +63,11 @@ def walk(nodes: list[Node]) -> Iterator[Node]:
 
 def template_of(cycle: Cycle) -> IndicatorTemplate | None:
     return cycle.basic_info_template or current_template()
+
+
+def template_id_of(cycle: Cycle) -> int | None:
+    """The id of the cycle's table version, without a query when the cycle names one."""
+    return cycle.basic_info_template_id or getattr(current_template(), "pk", None)
 
 
 # --- Validation ---------------------------------------------------------------------------------
@@ -127,13 +132,22 @@ def _band_problems(bands, max_points: Decimal) -> list[str]:
     return problems
 
 
+def number_rows(indicators) -> dict[str, Indicator]:
+    """The rows answered by a number, by their key ("15", "14-编制人数")."""
+    return {row_key(i.number, i.sub_item): i for i in indicators if i.answer_type == AnswerType.NUMBER}
+
+
 def table_number_rows(template_id: int | None) -> dict[str, Indicator]:
-    """The rows of a table version answered by a number, by their key ("15", "14-编制人数"). One query."""
-    rows = Indicator.objects.filter(template_id=template_id, answer_type=AnswerType.NUMBER)
-    return {row_key(i.number, i.sub_item): i for i in rows}
+    """``number_rows`` of a table version. One query."""
+    return number_rows(Indicator.objects.filter(template_id=template_id, answer_type=AnswerType.NUMBER))
 
 
-def _leaf_problems(node: Node, template_id: int | None, number_rows: dict[str, Indicator] | None) -> list[str]:
+def table_row_labels(template_id: int | None) -> dict[str, str]:
+    """The names of a table version's rows by their key, as the pages name them (名称（分项）). One query."""
+    return {row_key(i.number, i.sub_item): i.label for i in Indicator.objects.filter(template_id=template_id)}
+
+
+def _leaf_problems(node: Node, template_id: int | None, table_rows: dict[str, Indicator] | None) -> list[str]:
     criterion, label = node.criterion, node.label()
     if criterion.kind != CriterionKind.OBJECTIVE:
         return []
@@ -149,7 +163,7 @@ def _leaf_problems(node: Node, template_id: int | None, number_rows: dict[str, I
             problems.append(_("%(criterion)s has a derived value and another source; keep one.")
                             % {"criterion": label})
         problems.extend(_("%(criterion)s: %(problem)s") % {"criterion": label, "problem": problem} for problem in
-                        derivation_problems(criterion.derivation, number_rows=number_rows))
+                        derivation_problems(criterion.derivation, number_rows=table_rows))
     elif criterion.indicator_id is None and not criterion.source_key:
         problems.append(_("%(criterion)s is objective but has no data source (a row of the basic-information "
                           "table, a measured value or a derived value).") % {"criterion": label})
@@ -171,8 +185,8 @@ def tree_problems(roots: list[Node], *, template_id: int | None) -> list[str]:
     if not roots:
         return [_("The rubric has no criteria.")]
     problems = []
-    number_rows = (table_number_rows(template_id) if any(
-        ref.source == TABLE for node in walk(roots) for ref in refs_of(node.criterion.derivation)) else None)
+    rows = (table_number_rows(template_id) if any(reads_table(node.criterion.derivation) for node in walk(roots))
+            else None)
     codes = Counter(node.criterion.code for node in walk(roots))
     problems.extend(_("The code %(code)s is used by %(count)s criteria.") % {"code": code, "count": count}
                     for code, count in codes.items() if count > 1)
@@ -187,7 +201,7 @@ def tree_problems(roots: list[Node], *, template_id: int | None) -> list[str]:
                 "criterion": label, "kind": criterion.get_kind_display(), "parent": node.parent.label(),
                 "parent_kind": node.parent.criterion.get_kind_display()})
         if not node.children:
-            problems.extend(_leaf_problems(node, template_id, number_rows))
+            problems.extend(_leaf_problems(node, template_id, rows))
             if criterion.kind == CriterionKind.SUBJECTIVE and (
                     criterion.formula or criterion.indicator_id or criterion.source_key or criterion.derivation):
                 problems.append(_("%(criterion)s is subjective, so it takes no formula or data source.")

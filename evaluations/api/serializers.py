@@ -74,8 +74,9 @@ class CycleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cycle
         fields = ["id", "kind", "year", "title", "notice_title", "document_number", "notice_date", "citation",
-                  "missed_re_review", "status", "city_deadline", "province_deadline", "measurement_request_deadline", "data_year", "default_quota", "required_materials", "checklist",
-                  "quotas", "opened_at", "closed_at", "results_published_at", "created_at"]
+                  "missed_re_review", "status", "city_deadline", "province_deadline", "measurement_request_deadline",
+                  "data_year", "default_quota", "required_materials", "checklist", "quotas", "opened_at", "closed_at",
+                  "results_published_at", "created_at"]
         read_only_fields = ["status", "data_year", "opened_at", "closed_at", "results_published_at", "created_at"]
         extra_kwargs = {"year": {"min_value": 2008, "max_value": 2100}}
         validators = []  # the service refuses a second cycle of a kind and year, in its own words

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from evaluations.enums import CycleKind
 from evaluations.models import RecommendationLetter
-from ipcity.pdf import official_date, paragraphs, render_pdf
+from ipcity.dates import official_date
+from ipcity.pdf import paragraphs, render_pdf
 
 
 def recommendation_letter_pdf(letter: RecommendationLetter) -> bytes:

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from evaluations.enums import CycleKind, CycleStatus, MissedReReview
+from ipcity.dates import official_date
 
 
 class Cycle(models.Model):
@@ -67,8 +68,7 @@ class Cycle(models.Model):
         Without a notice, the cycle is named as a piece of work, never as a document."""
         if not self.notice_title:
             return f"国家知识产权局{self.title}工作" + (f"（{self.document_number}）" if self.document_number else "")
-        reference = self.document_number or (f"{self.notice_date.year}年{self.notice_date.month}月{self.notice_date.day}日"
-                                              if self.notice_date else "")
+        reference = self.document_number or (official_date(self.notice_date) if self.notice_date else "")
         return f"《{self.notice_title}》" + (f"（{reference}）" if reference else "")
 
     @property

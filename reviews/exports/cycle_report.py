@@ -22,7 +22,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from evaluations.models import Application
-from ipcity.pdf import official_date, render_pdf
+from ipcity.dates import official_date
+from ipcity.pdf import render_pdf
 from reviews.aggregation import ApplicationStats, cycle_statistics
 from reviews.enums import Aggregate, AssignmentStatus, CriterionKind, Outcome, Recommendation
 from reviews.outcomes import outcome_of

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from cities.enums import Role
-from ipcity.pdf import official_date, paragraphs, render_pdf
+from ipcity.dates import official_date
+from ipcity.pdf import paragraphs, render_pdf
 from reviews.aggregation import cycle_statistics
 from reviews.enums import AssignmentStatus, CriterionKind
 from reviews.exports.cycle_report import (

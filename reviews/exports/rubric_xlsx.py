@@ -15,9 +15,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from evaluations.enums import MEASURED_VALUES
 from evaluations.exports.basic_info_xlsx import cell_number
 from ipcity.xlsx import BODY_FONT, BOX, CENTER, HEADER_FILL
-from reviews.derivations import MEASURED_VALUES
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.models import Criterion, Rubric
 

@@ -112,12 +112,16 @@ def rubric_of(cycle: Cycle) -> Rubric | None:
         return None
 
 
-def cycle_ranking(cycle: Cycle, applications: list[Application] | None = None) -> list[ApplicationStats]:
-    """The statistics of every application of ``cycle`` in review or decided, best first (empty without a rubric)."""
+def cycle_ranking(cycle: Cycle, applications: list[Application] | None = None, *,
+                  objective: dict[int, Decimal | None] | None = None) -> list[ApplicationStats]:
+    """The statistics of every application of ``cycle`` in review or decided, best first (empty without a rubric).
+    ``objective``: the objective points when the caller has computed them already."""
     if rubric_of(cycle) is None:
         return []
     applications = list(ranked_applications(cycle)) if applications is None else applications
-    return cycle_statistics(cycle, applications, objective=objective_points(cycle, applications))
+    if objective is None:
+        objective = objective_points(cycle, applications)
+    return cycle_statistics(cycle, applications, objective=objective)
 
 
 # --- deciding -------------------------------------------------------------------------------------------
@@ -182,6 +186,7 @@ def _decide(application: Application, *, outcome: str, rationale: str, by, stats
     outcome = Outcome(outcome) if outcome == Outcome.NOT_SUBMITTED else check_outcome(application, outcome)
     if not rationale.strip():
         raise ValidationError(_("A decision needs a rationale."))
+    document_number = document_number.strip()
     on = decided_on or local_today()
     if on > local_today():
         raise ValidationError(_("The date of the decision cannot be in the future."))
@@ -189,9 +194,9 @@ def _decide(application: Application, *, outcome: str, rationale: str, by, stats
         application = transition(application, ACTION_FOR_OUTCOME[outcome], by=by, reason=rationale,
                                  audit_data={"outcome": outcome.value})
     designation, effect = _apply_effect(application, outcome, rationale=rationale, on=on, term_start=term_start,
-                                        document_number=document_number.strip(), by=by)
+                                        document_number=document_number, by=by)
     decision = Decision(application=application, outcome=outcome, effect=effect, rationale=rationale.strip(),
-                        document_number=document_number.strip(), decided_on=on,
+                        document_number=document_number, decided_on=on,
                         final_score=stats.final if stats else None, rank=stats.rank if stats else None,
                         designation=designation, decided_by=by)
     decision.full_clean()

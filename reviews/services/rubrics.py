@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from cities import audit
 from cities.services import require
 from evaluations.models import Cycle, Indicator
-from reviews.derivations import TABLE, derivation_problems, refs_of
+from reviews.derivations import derivation_problems, reads_table
 from reviews.enums import Aggregate, CriterionKind, Direction
 from reviews.models import Criterion, Rubric
 from reviews.rubric_checks import (
@@ -101,9 +101,8 @@ def _check(criterion: Criterion, template_id: int | None) -> None:
         raise ValidationError(_("A subjective criterion is scored by the reviewers: leave its formula and data "
                                 "source empty."))
     if criterion.derivation:
-        reads_table = any(ref.source == TABLE for ref in refs_of(criterion.derivation))
-        problems = derivation_problems(criterion.derivation,
-                                       number_rows=table_number_rows(template_id) if reads_table else None)
+        problems = derivation_problems(criterion.derivation, number_rows=table_number_rows(template_id)
+                                       if reads_table(criterion.derivation) else None)
         if problems:
             raise ValidationError(problems)
     if criterion.formula:

@@ -24,7 +24,7 @@ from ipcity.forms import StyledForm
 from ipcity.pagination import paginate
 from reviews.enums import Aggregate, AssessmentKind, AssignmentStatus, CriterionKind, Grade, ReportKind
 from reviews.models import AnnualAssessment, Criterion, Decision, Score
-from reviews.objective import missing_inputs, objective_rows
+from reviews.objective import missing_inputs, objective_rows, totals_of
 from reviews.outcomes import published_outcomes
 from reviews.selectors import reviews_visible_to
 from reviews.services import assessments as assessment_services
@@ -118,10 +118,12 @@ class AssessmentImportForm(StyledForm):
 def _decision_context(request, cycle: Cycle, form: DecisionForm) -> dict:
     rubric = rubric_of(cycle)
     applications = list(ranked_applications(cycle))
-    stats = {s.application.pk: s for s in cycle_ranking(cycle, applications)} if rubric else {}
-    # What keeps objective criteria from being computed, named in the 客观 cell instead of a bare "—".
-    missing = ({pk: missing_inputs(rows) for pk, rows in objective_rows(cycle, applications).items()}
-               if rubric else {})
+    # The objective rows are computed once: their totals rank, their missing inputs are named in the 客观 cell
+    # instead of a bare "—".
+    objective = objective_rows(cycle, applications) if rubric else {}
+    stats = ({s.application.pk: s for s in cycle_ranking(cycle, applications, objective=totals_of(objective))}
+             if rubric else {})
+    missing = {pk: missing_inputs(rows) for pk, rows in objective.items()}
     if stats:  # best first; without a rubric, by city code
         applications = [s.application for s in stats.values()]
     decisions = {d.application_id: d for d in Decision.objects.filter(application__cycle=cycle)

@@ -23,12 +23,13 @@ from evaluations.selectors import cycles_visible_to
 from evaluations.views.common import attempt
 from ipcity.downloads import xlsx_response
 from ipcity.forms import StyledForm
-from reviews.derivations import MEASURED_VALUES, TABLE, describe_derivation, refs_of, row_key
+from evaluations.enums import MEASURED_VALUES
+from reviews.derivations import describe_derivation, reads_table
 from reviews.enums import Aggregate, CriterionKind, Direction, Formula
 from reviews.exports.rubric_xlsx import params_text, rubric_workbook
 from reviews.imports import import_rubric
 from reviews.models import Criterion, Rubric
-from reviews.rubric_checks import template_of
+from reviews.rubric_checks import table_row_labels, template_of
 from reviews.services import rubrics as services
 
 FROZEN = gettext_lazy("The rubric is frozen because the review has started; it can no longer be changed.")
@@ -161,8 +162,8 @@ def rows_of(criteria: list[Criterion], template) -> list[Row]:
     """The rows of the page; the names of the table rows derived values read take one query when there are any."""
     parents = {c.parent_id for c in criteria}
     labels = {}
-    if template is not None and any(ref.source == TABLE for c in criteria for ref in refs_of(c.derivation)):
-        labels = {row_key(i.number, i.sub_item): i.label for i in template.indicators.all()}
+    if template is not None and any(reads_table(c.derivation) for c in criteria):
+        labels = table_row_labels(template.pk)
     return [Row(criterion=c, indent=INDENT.get(c.level, "ps-5"), is_leaf=c.pk not in parents,
                 objective=c.kind == CriterionKind.OBJECTIVE, reverse=c.direction == Direction.LOWER_IS_BETTER,
                 source=source_of(c, labels), params=params_text(c.formula_params))

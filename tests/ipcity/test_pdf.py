@@ -11,7 +11,8 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from ipcity.pdf import official_date, paragraphs, render_pdf
+from ipcity.dates import official_date
+from ipcity.pdf import paragraphs, render_pdf
 
 SAMPLE = """{% extends "pdf/base.html" %}
 {% block title %}样张{% endblock %}
