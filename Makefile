@@ -1,5 +1,6 @@
 # ipcity: two commands.
-#   make run   set everything up and serve http://127.0.0.1:8000 with the Celery worker and beat
+#   make run   set everything up and serve http://127.0.0.1:8000 with the Celery worker and beat, all
+#              under supervisord (ipcity/supervisord.conf), with a private redis-server as broker
 #   make test  set everything up (plus development packages and Chromium) and run the whole suite
 # Both work on a fresh machine: they create .venv, install the project and the OS packages
 # it needs (when missing and running as root), compile translations and migrate.
@@ -16,7 +17,8 @@ PORT ?= 8000
 
 # Debian packages: CJK fonts and HarfBuzz subsetting for WeasyPrint PDFs (without
 # libharfbuzz-subset0 a CJK page takes ~8 s), Pango for WeasyPrint, gettext for translations.
-RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext
+# redis-server is the one-machine broker, result backend and cache (ipcity/embedded_redis.py).
+RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext redis-server
 # Tests also drive a real browser (Debian's Chromium, never a downloaded one) and read PDFs.
 TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 
@@ -24,18 +26,17 @@ TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
 
 run: setup
 	@export DEBUG=$${DEBUG:-true}; \
-	$(PY) manage.py migrate --noinput && $(PY) manage.py load_demo || exit 1; \
+	$(PY) manage.py migrate --noinput || exit 1; \
+	CELERY_TASK_ALWAYS_EAGER=true $(PY) manage.py load_demo || exit 1; \
 	echo ""; \
-	echo "ipcity is starting on http://$(HOST):$(PORT)/  (Ctrl-C stops the web server, worker and beat)"; \
+	echo "ipcity is starting on http://$(HOST):$(PORT)/  (supervisord restarts any process that dies; Ctrl-C stops them all)"; \
 	echo ""; \
-	trap 'trap - INT TERM EXIT; kill $$(jobs -p) 2>/dev/null; wait' INT TERM EXIT; \
-	$(PY) -m celery -A ipcity worker --loglevel=INFO --concurrency=2 --hostname=worker@%h & \
-	$(PY) -m celery -A ipcity beat --loglevel=INFO --schedule=var/celerybeat-schedule & \
-	$(PY) manage.py runserver $(HOST):$(PORT) --noreload & \
-	wait -n
+	IPCITY_HOST=$(HOST) IPCITY_PORT=$(PORT) exec $(PY) -m ipcity.supervise
 
+# Two test processes (pytest-xdist) on this 2-core machine; PYTEST_WORKERS=0 runs them in one.
+PYTEST_WORKERS ?= 2
 test: setup-test
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 setup: os-packages $(VENV)/.installed-run messages
 	@mkdir -p var
@@ -88,4 +89,4 @@ demo: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
 
 clean:
-	rm -rf $(VENV) var/ipcity.sqlite3* var/celery var/static
+	rm -rf $(VENV) var/ipcity.sqlite3* var/redis var/static var/supervisor*

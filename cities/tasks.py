@@ -7,11 +7,12 @@ import logging
 from celery import shared_task
 
 from cities import services
+from ipcity.celery import RETRY_ON_TRANSIENT
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="cities.expire_designations")
+@shared_task(name="cities.expire_designations", **RETRY_ON_TRANSIENT)
 def expire_designations() -> int:
     count = services.expire_ended_designations(by=None)
     log.info("expired %s designations whose term ended", count)

@@ -12,11 +12,12 @@ from evaluations.enums import MaterialKind
 from evaluations.exports.letter_pdf import recommendation_letter_pdf
 from evaluations.materials import attach_generated_file
 from evaluations.models import MaterialFile, RecommendationLetter
+from ipcity.celery import RETRY_ON_TRANSIENT
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="evaluations.generate_recommendation_letter")
+@shared_task(name="evaluations.generate_recommendation_letter", **RETRY_ON_TRANSIENT)
 def generate_recommendation_letter(*, letter_id: int) -> int | None:
     """Render the province's 推荐函 and attach it to the application; return the Material's id.
 
@@ -33,6 +34,8 @@ def generate_recommendation_letter(*, letter_id: int) -> int | None:
     content = recommendation_letter_pdf(letter)
     digest = hashlib.sha256(content).hexdigest()
     with transaction.atomic():
+        # Two deliveries of the message at once (a redelivery) compare and attach one after the other.
+        RecommendationLetter.objects.select_for_update().filter(pk=letter_id).first()
         current = (MaterialFile.objects.select_related("material")
                    .filter(material__application=application, material__kind=MaterialKind.RECOMMENDATION_LETTER)
                    .order_by("-version").first())

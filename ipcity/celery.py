@@ -1,15 +1,17 @@
 """The Celery application.
 
-With ``REDIS_URL`` Redis is broker and result backend. Without it the embedded
-default is kombu's filesystem transport: a real worker and beat, no server.
+Redis is broker and result backend: the server ``REDIS_URL`` names or, without it, the private
+redis-server of a one-machine install (``ipcity.embedded_redis``).
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from celery import Celery
+from django.db import InterfaceError, OperationalError
+from kombu.exceptions import OperationalError as KombuOperationalError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ipcity.settings")
 
@@ -17,25 +19,11 @@ app = Celery("ipcity")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-
-def ensure_embedded_broker_folders() -> None:
-    """kombu's filesystem transport needs its folders to exist before use."""
-    from django.conf import settings
-
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
-    if not str(settings.CELERY_BROKER_URL).startswith("filesystem://"):
-        return
-    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
-    backend = str(settings.CELERY_RESULT_BACKEND)
-    if backend.startswith("file://"):
-        Path(backend.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
-
-
-@app.on_after_configure.connect
-def _prepare(sender, **kwargs) -> None:  # pragma: no cover - exercised by the worker
-    ensure_embedded_broker_folders()
+# Errors after which the same work may well succeed: a task meeting one is retried with a backoff instead
+# of failing (the database or the broker was briefly unreachable, SQLite stayed locked too long).
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, KombuOperationalError, RedisConnectionError)
+RETRY_ON_TRANSIENT = {"autoretry_for": TRANSIENT_ERRORS, "retry_backoff": 2, "retry_backoff_max": 30,
+                      "retry_jitter": True, "max_retries": 8}
 
 
 @app.task(name="ipcity.ping")

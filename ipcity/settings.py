@@ -1,8 +1,8 @@
 """ipcity settings, read from the environment (see README "Configuration").
 
-Defaults run on one machine with no server: SQLite under ``var/`` and an embedded
-Celery broker on the filesystem. ``DATABASE_URL`` and ``REDIS_URL`` switch to
-PostgreSQL and Redis.
+Defaults run on one machine with no server to install: SQLite under ``var/`` and a private
+redis-server on a Unix socket (``ipcity.embedded_redis``). ``DATABASE_URL`` and ``REDIS_URL`` switch to
+PostgreSQL and a Redis server.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from ipcity import embedded_redis
 from ipcity.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -112,30 +113,33 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, Celery -------------------------------------------------------------------
+# Redis is the broker, the result backend and the cache in every mode: REDIS_URL names a server; without
+# it, a private redis-server on a Unix socket under IPCITY_REDIS_DIR (ipcity/embedded_redis.py), which
+# `make run` starts under its supervisor and the test suite starts for itself.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_DIR = VAR_DIR / "celery"
+EMBEDDED_REDIS_DIR = Path(env_str("IPCITY_REDIS_DIR", str(VAR_DIR / "redis")))
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_RESULT_BACKEND = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CACHE_URL = CELERY_BROKER_URL = CELERY_RESULT_BACKEND = REDIS_URL
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # Embedded mode: a real worker and beat talk through folders on disk (kombu's
-    # filesystem transport); ipcity.celery creates the folders before use.
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(CELERY_DIR / "queue"),
-        "data_folder_out": str(CELERY_DIR / "queue"),
-        "processed_folder": str(CELERY_DIR / "processed"),
-        "control_folder": str(CELERY_DIR / "control"),
-        "store_processed": False,
-        "polling_interval": 0.5,
-    }
-    CELERY_RESULT_BACKEND = f"file://{CELERY_DIR / 'results'}"
+    _embedded = embedded_redis.urls(embedded_redis.socket_path(EMBEDDED_REDIS_DIR))
+    CELERY_BROKER_URL, CELERY_RESULT_BACKEND, CACHE_URL = _embedded["broker"], _embedded["results"], _embedded["cache"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                      "KEY_PREFIX": "ipcity"}}
+# A message a worker took and never acknowledged (the worker was killed) goes back to the queue after
+# CELERY_VISIBILITY_TIMEOUT seconds; each worker looks for such messages every 10 s. A task still running
+# then is not done twice: tasks hold a lease they renew while they run (reviews.services.reports).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60),
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks are acknowledged once done, and a task whose worker process died goes back to the queue: every
+# task can run twice with the same result (STYLE.md "Background work").
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -150,6 +154,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=30, hour=0),
     },
     "sweep-deadlines": {"task": "plans.sweep_deadlines", "schedule": 300.0},  # every 5 minutes
+    # Reports whose worker died or whose message was lost are queued again (reviews/services/leases.py).
+    "recover-stalled-files": {"task": "reviews.recover_stalled_files", "schedule": 30.0},
     "expire-generated-files": {
         "task": "reviews.expire_generated_files",
         "schedule": crontab(minute=15),  # hourly; generated reports are kept 7 days

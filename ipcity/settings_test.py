@@ -1,7 +1,8 @@
 """Settings for the test suite: the real settings, with a test secret and a fast password hasher.
 
 Everything else (database, Redis) still comes from the environment, so ``make test``
-with ``DATABASE_URL``/``REDIS_URL`` runs the same suite against PostgreSQL and Redis.
+with ``DATABASE_URL``/``REDIS_URL`` runs the same suite against PostgreSQL and Redis; without
+``REDIS_URL`` it starts its own private redis-server, as ``make run`` does.
 """
 
 import atexit
@@ -17,6 +18,16 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 if "MEDIA_ROOT" not in os.environ:
     os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="ipcity-test-media-")
     atexit.register(shutil.rmtree, os.environ["MEDIA_ROOT"], True)
+
+# Without REDIS_URL, the suite runs on the one-machine default, a private redis-server, started here once
+# per run (its folder is passed on to the xdist workers and to the worker processes some tests start).
+if not os.environ.get("REDIS_URL") and "IPCITY_REDIS_DIR" not in os.environ:
+    from ipcity import embedded_redis
+
+    os.environ["IPCITY_REDIS_DIR"] = tempfile.mkdtemp(prefix="ipcity-redis-")
+    _redis = embedded_redis.start(os.environ["IPCITY_REDIS_DIR"])
+    atexit.register(shutil.rmtree, os.environ["IPCITY_REDIS_DIR"], True)
+    atexit.register(embedded_redis.stop, _redis)
 
 from ipcity.settings import *  # noqa: E402,F401,F403
 

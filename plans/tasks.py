@@ -6,12 +6,13 @@ import logging
 
 from celery import shared_task
 
+from ipcity.celery import RETRY_ON_TRANSIENT
 from plans import reminders
 
 log = logging.getLogger(__name__)
 
 
-@shared_task(name="plans.sweep_deadlines")
+@shared_task(name="plans.sweep_deadlines", **RETRY_ON_TRANSIENT)
 def sweep_deadlines() -> int:
     """Every few minutes (beat): send the deadline reminders due now, each once. Safe to run twice."""
     count = reminders.sweep()

@@ -60,6 +60,11 @@ class GeneratedFile(models.Model):
     filename = models.CharField(_("file name"), max_length=200, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     error = models.TextField(_("error"), blank=True)
+    # The lease of the task making the file: its id, how many times a task took the row, and when the
+    # running task last said it was alive (it renews this every few seconds while it renders).
+    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -68,7 +73,11 @@ class GeneratedFile(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("generated file")
         verbose_name_plural = _("generated files")
-        indexes = [models.Index(fields=["kind", "object_id"], name="generated_kind_object")]
+        indexes = [
+            models.Index(fields=["kind", "object_id"], name="generated_kind_object"),
+            # The sweeper's look for rows a dead worker left behind.
+            models.Index(fields=["status", "updated_at"], name="generated_status_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.filename or self.key

@@ -38,6 +38,7 @@ from cities.rules import is_national_admin
 from evaluations.models import Application, Cycle, MaterialFile, RecommendationLetter
 from evaluations.rules import is_officer_of_application_city, is_province_staff_of_application
 from evaluations.selectors import applications_visible_to, cycles_visible_to
+from ipcity.celery import TRANSIENT_ERRORS
 from ipcity.downloads import XLSX
 from reviews.enums import FileStatus, ReportKind
 from reviews.exports.cycle_report import (
@@ -52,12 +53,11 @@ from reviews.exports.review_pdf import application_summary_pdf, objective_points
 from reviews.models import Assignment, Criterion, Decision, GeneratedFile, Review, ReviewerProfile, Rubric, Score
 from reviews.models.decisions import generated_upload_to
 from reviews.selectors import reviews_visible_to
+from reviews.services import leases
 
 log = logging.getLogger(__name__)
 
 KEEP_FOR = dt.timedelta(days=7)
-# A row waiting or running for longer than this is taken for abandoned (a lost message, a killed worker).
-STALE_AFTER = dt.timedelta(minutes=15)
 # Progress shown while a file is made; the page draws the bar in quarters.
 STARTED, LOADED, RENDERED, DONE = 25, 50, 75, 100
 
@@ -141,8 +141,8 @@ def is_available(generated: GeneratedFile, *, now: dt.datetime | None = None) ->
 
 
 def is_under_way(generated: GeneratedFile, *, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return generated.status in (FileStatus.PENDING, FileStatus.RUNNING) and generated.updated_at > now - STALE_AFTER
+    """Something is behind it: a live task is making it, or it waits in the queue (leases.py)."""
+    return leases.is_held(generated, now=now) or leases.is_waiting(generated, now=now)
 
 
 # --- What the output depends on --------------------------------------------------------------------
@@ -243,17 +243,18 @@ def request_report(kind: str, obj, *, by) -> GeneratedFile:
             return generated
         if not created:  # failed, expired or abandoned: make it again
             generated.status, generated.progress, generated.error = FileStatus.PENDING, 0, ""
-            generated.requested_by = by
-            generated.save(update_fields=["status", "progress", "error", "requested_by", "updated_at"])
+            generated.requested_by, generated.attempts, generated.task_id, generated.heartbeat_at = by, 0, "", None
+            generated.save(update_fields=["status", "progress", "error", "requested_by", "attempts", "task_id",
+                                          "heartbeat_at", "updated_at"])
         application = application_of(kind, obj)
         audit.record(actor=by, action="report.request", obj=generated,
                      city=application.city if application is not None else None,
                      data={"kind": kind.value, "object_id": obj.pk, "key": key})
-        transaction.on_commit(partial(_queue, generated.pk))
+        transaction.on_commit(partial(queue_generation, generated.pk))
     return generated
 
 
-def _queue(file_id: int) -> None:
+def queue_generation(file_id: int) -> None:
     from reviews.tasks import generate_report
 
     generate_report.delay(file_id=file_id)
@@ -317,17 +318,27 @@ def _progress(generated: GeneratedFile, **fields) -> None:
         setattr(generated, name, value)
 
 
+def take_and_generate(file_id: int, *, task_id: str) -> tuple[leases.Claim, GeneratedFile | None]:
+    """The task's one call: take the row (unless it is finished or a live task holds it) and make its file."""
+    claim, generated = leases.claim(file_id, task_id=task_id, starting_progress=STARTED)
+    if claim is leases.Claim.TAKEN:
+        generated = generate_file(generated)
+    return claim, generated
+
+
 def generate_file(generated: GeneratedFile) -> GeneratedFile:
-    """Render the row's report and store it as the row's only file; FAILED with the error on failure."""
+    """Render the taken row's report and store it as the row's only file; FAILED with the error on failure.
+
+    A transient error gives the row back and propagates, so that the task is retried."""
     kind = ReportKind(generated.kind)
-    _progress(generated, status=FileStatus.RUNNING, progress=STARTED, error="")
     try:
-        target = load_target(kind, generated.object_id)
-        if target is None:
-            raise LookupError(f"the object of {kind.value} {generated.object_id} no longer exists")
-        _progress(generated, progress=LOADED)
-        content = OUTPUTS[kind].render(target)
-        _progress(generated, progress=RENDERED)
+        with leases.heartbeat(generated):
+            target = load_target(kind, generated.object_id)
+            if target is None:
+                raise LookupError(f"the object of {kind.value} {generated.object_id} no longer exists")
+            _progress(generated, progress=LOADED)
+            content = OUTPUTS[kind].render(target)
+            _progress(generated, progress=RENDERED)
         with transaction.atomic():
             locked = GeneratedFile.objects.select_for_update().get(pk=generated.pk)
             clear_stored(locked)
@@ -336,20 +347,31 @@ def generate_file(generated: GeneratedFile) -> GeneratedFile:
             locked.filename = download_name(kind, target)
             locked.sha256 = hashlib.sha256(content).hexdigest()
             locked.status, locked.progress, locked.error = FileStatus.READY, DONE, ""
-            locked.expires_at = timezone.now() + KEEP_FOR
-            locked.save(update_fields=["file", "filename", "sha256", "status", "progress", "error", "expires_at",
-                                       "updated_at"])
+            locked.heartbeat_at, locked.expires_at = None, timezone.now() + KEEP_FOR
+            locked.save(update_fields=["file", "filename", "sha256", "status", "progress", "error", "heartbeat_at",
+                                       "expires_at", "updated_at"])
+    except TRANSIENT_ERRORS:
+        log.warning("generating %s (file %s) met a transient error: it will be retried", generated.key,
+                    generated.pk, exc_info=True)
+        leases.release(generated)
+        raise
     except Exception as exc:
         log.exception("generating %s (file %s) failed", generated.key, generated.pk)
         try:
             clear_stored(generated)  # a failed row keeps no file, not even one of an earlier run
         except OSError:
             log.exception("could not delete the stored files of %s", generated.key)
-        _progress(generated, status=FileStatus.FAILED, file="", error=f"{type(exc).__name__}: {exc}"[:2000])
+        _progress(generated, status=FileStatus.FAILED, file="", heartbeat_at=None,
+                  error=f"{type(exc).__name__}: {exc}"[:2000])
         return generated
-    log.info("generated %s as %s (%s bytes, sha256 %s)", locked.key, locked.file.name, len(content),
-             locked.sha256[:12])
+    log.info("generated %s (file %s) as %s (%s bytes, sha256 %s)", locked.key, locked.pk, locked.file.name,
+             len(content), locked.sha256[:12])
     return locked
+
+
+def recover_stalled_files(*, now: dt.datetime | None = None) -> int:
+    """Queue again the rows whose worker died or whose message was lost (the sweeper's one call)."""
+    return leases.recover_stalled(queue_generation, now=now)
 
 
 def expire_generated_files(*, now: dt.datetime | None = None) -> int:

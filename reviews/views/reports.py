@@ -18,10 +18,10 @@ from django.views.decorators.http import require_GET, require_POST
 from ipcity.downloads import private_file_response
 from reviews.enums import FileStatus, ReportKind
 from reviews.models import GeneratedFile
+from reviews.services import leases
 from reviews.services.reports import (
     OUTPUTS,
     is_available,
-    is_under_way,
     report_targets_visible_to,
     request_report,
     visible_target,
@@ -66,18 +66,27 @@ def visible_file(request, pk: int) -> tuple[GeneratedFile, object]:
 
 
 def progress_context(generated: GeneratedFile, target) -> dict:
+    """What the progress element shows. The bar moves only while a live task holds the row; a row left by a
+    worker that died reads as interrupted (the sweeper queues it again) and is still watched, more slowly."""
     available = is_available(generated)
-    under_way = is_under_way(generated)
+    working = leases.is_held(generated)
+    waiting = leases.is_waiting(generated)
+    unfinished = generated.status in (FileStatus.PENDING, FileStatus.RUNNING)
+    interrupted = unfinished and not working and not waiting
     return {
         "file": generated,
         "target": target,
         "kind": ReportKind(generated.kind),
         "available": available,
-        "polling": under_way,
+        "working": working,
+        "waiting": waiting,
+        "interrupted": interrupted,
+        "polling": unfinished,
+        "poll_every": "5s" if interrupted else "1s",
         "failed": generated.status == FileStatus.FAILED,
         "expired": generated.status == FileStatus.READY and not available,
         # expired, failed, or abandoned by a worker that died
-        "can_regenerate": not available and not under_way,
+        "can_regenerate": not available and not working and not waiting,
         "bar_width": next((css for floor, css in BAR_WIDTHS if generated.progress >= floor), ""),
     }
 

@@ -24,12 +24,9 @@ import io
 import json
 import logging
 import os
-import subprocess
-import sys
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -55,8 +52,8 @@ from reviews.services.reports import expire_generated_files, folder_of, report_k
 from reviews.tasks import generate_report
 from tests.evaluations.test_letter_pdf import pdffonts, pdftotext
 from tests.factories import CityFactory, user_with_role
+from tests.processes import migrated_database, process_env, run_python, start_worker, stop
 
-ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 20, 9, 30, tzinfo=SHANGHAI)
 SUBMITTED = dt.datetime(2026, 11, 18, 15, 0, tzinfo=SHANGHAI)
@@ -480,52 +477,20 @@ print(json.dumps({"results": results, "status": row.status, "progress": row.prog
 """
 
 
-def worker_env(tmp_path: Path) -> dict[str, str]:
-    """Like tests/ipcity/test_celery_embedded.py, with a SQLite file the worker and the scripts share.
-    REDIS_URL, when set, is inherited: broker and results then go through Redis."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "ipcity.settings_test",
-        "IPCITY_VAR_DIR": str(tmp_path / "var"),
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'worker.sqlite3'}",
-        "PYTHONUNBUFFERED": "1",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    })
-    return env
-
-
-def run(args: list[str], env: dict[str, str], timeout: int = 90) -> str:
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done.stdout
-
-
 def test_real_worker_rerun_after_a_crash_leaves_one_ready_file(tmp_path):
-    env = worker_env(tmp_path)
-    queue = f"reports-test-{os.getpid()}"  # its own queue: a worker of another test run never takes the task
+    migrated_database(tmp_path)
+    env = process_env(tmp_path)
+    queue = f"reports-test-{os.getpid()}"  # its own queue: a worker of another test never takes the task
     log = tmp_path / "worker.log"
-    # The worker starts while the database is prepared: it touches the database only to run a task.
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "ipcity", "worker", "--pool=solo", "--loglevel=INFO", "-Q", queue,
-         "-n", f"reports{os.getpid()}@%h"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    worker = start_worker(env, log, queue=queue, name=f"reports{os.getpid()}")
     try:
-        run(["manage.py", "migrate", "--noinput", "-v0"], env, timeout=120)
-        file_id = json.loads(run(["-c", SETUP], env).splitlines()[-1])["file_id"]
-        outcome = subprocess.run([sys.executable, "-c", SEND_AND_WAIT, str(file_id), queue], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=90)
+        file_id = json.loads(run_python(["-c", SETUP], env).splitlines()[-1])["file_id"]
+        report = json.loads(run_python(["-c", SEND_AND_WAIT, str(file_id), queue], env).splitlines()[-1])
     finally:
-        worker.terminate()  # both tasks are acknowledged by now; a warm shutdown only waits for the broker
-        try:
-            worker.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    assert outcome.returncode == 0, (outcome.stderr[-3000:], log.read_text()[-3000:])
-    report = json.loads(outcome.stdout.splitlines()[-1])
+        stop(worker)  # both tasks are acknowledged by now; a warm shutdown only waits for the broker
     name = report["name"].rsplit("/", 1)[-1]
     assert report == {"results": ["ready", "ready"], "status": "ready", "progress": 100, "files": [name],
-                      "name": report["name"], "sha_ok": True, "head": "%PDF-"}
+                      "name": report["name"], "sha_ok": True, "head": "%PDF-"}, log.read_text()[-3000:]
     assert name.startswith("review_pdf-") and name.endswith(".pdf")
     assert log.read_text().count("Task reviews.generate_report[") >= 2
 
@@ -596,7 +561,8 @@ def test_progress_partial_polls_until_ready_with_constant_queries(world, client,
     cycle_file = GeneratedFile.objects.create(key=report_key(ReportKind.CYCLE_XLSX, world.cycle),
                                               kind=ReportKind.CYCLE_XLSX, object_id=world.cycle.pk)
     summary_file = GeneratedFile.objects.create(key="summary", kind=ReportKind.APPLICATION_SUMMARY_PDF,
-                                                object_id=world.fushun.pk, status=FileStatus.RUNNING, progress=50)
+                                                object_id=world.fushun.pk, status=FileStatus.RUNNING, progress=50,
+                                                task_id="t-1", attempts=1, heartbeat_at=NOW)
 
     pending_count, pending = progress_queries(client, cycle_file)
     summary_count, running = progress_queries(client, summary_file)
