@@ -1,7 +1,7 @@
 """Health probes: what ``/healthz/full`` reports and what the system administrator's home page warns of.
 
 Each check gives ``{"ok": bool, "detail": "<word>", "took_ms": float}`` and, where it measures
-something, a number beside (NULL when it could not measure):
+something, numbers beside (null when it could not measure):
 
 ==========  ===========================================================  ===========================
 database    ``SELECT 1`` on the default connection                       ok | unreachable

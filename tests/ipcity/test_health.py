@@ -19,10 +19,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 from django.urls import reverse
 
-from cities.enums import Role
 from ipcity import health
 from ipcity.beat import BEAT_HEARTBEAT_KEY, record_beat_heartbeat
-from tests.factories import user_with_role
 from tests.utils import ROOT, celery_process_env, start_celery, stop_process
 
 ELSEWHERE = "203.0.113.7"  # a documentation address: only ever a REMOTE_ADDR here, never contacted
@@ -38,16 +36,6 @@ def no_heartbeat_or_report():
     cache.delete_many(keys)
     yield
     cache.delete_many(keys)
-
-
-@pytest.fixture
-def system_admin(db):
-    return user_with_role(Role.SYSTEM_ADMIN, username="sysadmin_t")
-
-
-@pytest.fixture
-def security_admin(db):
-    return user_with_role(Role.SECURITY_ADMIN, username="security_t")
 
 
 def full_report(client, **extra):
@@ -127,13 +115,14 @@ def test_full_report_is_not_found_for_anonymous_requests_from_elsewhere(client, 
 
 
 @pytest.mark.django_db
-def test_full_report_answers_the_system_administrator_from_elsewhere(client, system_admin):
-    client.force_login(system_admin)
+def test_full_report_answers_the_system_administrator_from_elsewhere(client, sysadmin):
+    client.force_login(sysadmin)
     status, report = full_report(client, REMOTE_ADDR=ELSEWHERE)
     assert (status, list(report["checks"])) == (503, CHECKS)
 
 
-@pytest.mark.parametrize("persona", ["national_admin", "security_admin", "audit_admin", "reviewer",
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["national_admin", "secadmin", "audit_admin", "reviewer",
                                      "liaoning_staff", "fushun_officer"])
 def test_full_report_is_not_found_for_other_roles_from_elsewhere(client, request, persona):
     client.force_login(request.getfixturevalue(persona))
@@ -205,24 +194,25 @@ def home_panels(client, user) -> list[dict]:
     return [panel for panel in response.context["panels"] if panel["template"] == "cities/_health_panel.html"]
 
 
-def test_system_administrator_sees_what_is_down_on_the_home_page(client, system_admin):
-    [panel] = home_panels(client, system_admin)
+def test_system_administrator_sees_what_is_down_on_the_home_page(client, sysadmin):
+    [panel] = home_panels(client, sysadmin)
     assert panel["warnings"] == [NO_WORKER, BEAT_NEVER]
     html = client.get(reverse("home")).content.decode()
     assert "后台服务异常，需要处理" in html and NO_WORKER in html
     # The second page within a few seconds reuses the report: the home page does not wait for the ping again.
-    assert home_panels(client, system_admin)[0]["checked_at"] == panel["checked_at"]
+    assert home_panels(client, sysadmin)[0]["checked_at"] == panel["checked_at"]
 
 
-def test_system_administrator_is_told_how_long_beat_has_been_silent(client, system_admin):
+def test_system_administrator_is_told_how_long_beat_has_been_silent(client, sysadmin):
     with time_machine.travel(time.time() - 300):
         record_beat_heartbeat()
-    [panel] = home_panels(client, system_admin)
+    [panel] = home_panels(client, sysadmin)
     assert panel["warnings"][1] == ("定时调度进程（beat）最后一次报告运行是在 5\xa0分钟前：截止提醒、称号到期、"
                                     "清理过期生成文件等定时任务不会执行。")
 
 
-@pytest.mark.parametrize("persona", ["national_admin", "security_admin", "audit_admin", "reviewer",
+@pytest.mark.django_db
+@pytest.mark.parametrize("persona", ["national_admin", "secadmin", "audit_admin", "reviewer",
                                      "liaoning_staff", "fushun_officer"])
 def test_other_roles_never_see_the_health_warning(client, request, persona):
     assert home_panels(client, request.getfixturevalue(persona)) == []
@@ -248,7 +238,7 @@ def poll(client, until, seconds: float) -> tuple[float, dict]:
 
 
 @needs_shared_broker
-def test_full_report_follows_a_real_worker_and_beat(tmp_path, client, settings, system_admin):
+def test_full_report_follows_a_real_worker_and_beat(tmp_path, client, settings, sysadmin):
     settings.HEALTH_BEAT_STALE_AFTER = 3
     env = celery_process_env(tmp_path, HEALTH_BEAT_STALE_AFTER="3")  # beat then passes its loop every second
     worker = start_celery(["worker", "--pool=solo", "--loglevel=INFO", "-n", f"health{time.time_ns()}@%h"], env,
@@ -265,7 +255,7 @@ def test_full_report_follows_a_real_worker_and_beat(tmp_path, client, settings, 
             "database": "ok", "broker": "ok", "worker": "ok", "beat": "fresh", "disk": "ok", "migrations": "ok"}), logs
         assert report["checks"]["worker"]["workers"] == 1
         assert client.get(reverse("healthz_full")).status_code == 200
-        assert home_panels(client, system_admin) == []  # all well: no warning
+        assert home_panels(client, sysadmin) == []  # all well: no warning
 
         stop_process(worker)
         seconds, report = poll(client, lambda r: not r["checks"]["worker"]["ok"], 30)
