@@ -63,6 +63,6 @@ RUN SECRET_KEY=build-only python manage.py compilemessages \
 
 USER ipcity
 EXPOSE 8000
-# No HEALTHCHECK: the app has no health URL yet.
+# No HEALTHCHECK: worker and beat run from this image too. Probe web at /healthz (README "Health checks").
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
 CMD ["web"]

@@ -25,7 +25,7 @@ case "$1" in
         ;;
     beat)
         exec celery -A ipcity beat --loglevel=INFO \
-            --scheduler django_celery_beat.schedulers:DatabaseScheduler
+            --scheduler ipcity.beat:HeartbeatScheduler
         ;;
     migrate)
         exec python manage.py migrate --noinput

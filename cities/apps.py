@@ -10,3 +10,7 @@ class CitiesConfig(AppConfig):
     def ready(self) -> None:
         from cities import signals  # noqa: F401  (login/logout audit)
         from cities import tokens  # noqa: F401  (labels of the token audit actions)
+        from cities.views.health import health_panel
+        from ipcity.home import register_home_panel
+
+        register_home_panel(health_panel)

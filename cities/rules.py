@@ -57,6 +57,8 @@ rules.add_perm("cities.view_audit_log", is_audit_admin)
 rules.add_perm("cities.manage_users", is_system_admin)
 rules.add_perm("cities.manage_memberships", is_security_admin)
 rules.add_perm("cities.change_places", is_national_admin)
+# /healthz/full from another machine, and the warning on the home page when a check fails.
+rules.add_perm("cities.view_health", is_system_admin)
 
 # Django admin permissions, mapped onto the same roles. Business records whose changes
 # are workflow steps (designations, the audit log) are read-only there.

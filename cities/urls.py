@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from cities.views import accounts, audit, home, inbox, places, tokens
+from cities.views import accounts, audit, health, home, inbox, places, tokens
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -11,7 +11,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("accounts/tokens/", tokens.api_tokens, name="api_tokens"),
     path("accounts/tokens/<int:pk>/revoke/", tokens.api_token_revoke, name="api_token_revoke"),
-    path("healthz", accounts.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/full", health.healthz_full, name="healthz_full"),
     path("cities/", places.city_list, name="city_list"),
     path("cities/<str:code>/", places.city_detail, name="city_detail"),
     path("cities/<str:code>/designations/grant/", places.designation_grant, name="designation_grant"),

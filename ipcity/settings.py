@@ -145,7 +145,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The database schedule, plus a heartbeat in the cache on every pass (see "Health" below).
+CELERY_BEAT_SCHEDULER = "ipcity.beat:HeartbeatScheduler"
 CELERY_RESULT_EXPIRES = 24 * 3600
 # Synced into django-celery-beat's tables when beat starts; editable in the admin.
 CELERY_BEAT_SCHEDULE = {
@@ -313,6 +314,18 @@ IPCITY = {
     # Absolute links in e-mails, e.g. https://ipcity.example.gov.cn
     "SITE_URL": env_str("SITE_URL", ""),
 }
+
+# --- Health ---------------------------------------------------------------------------
+# /healthz/full and the system administrator's home page (ipcity/health.py; README "Health checks").
+# Beat is stale when its heartbeat is older than HEALTH_BEAT_STALE_AFTER seconds; it passes its loop
+# (and records the heartbeat) at least three times in that span, and at least every 5 seconds.
+HEALTH_BEAT_STALE_AFTER = env_int("HEALTH_BEAT_STALE_AFTER", 60)
+if HEALTH_BEAT_STALE_AFTER < 3:
+    raise ImproperlyConfigured("HEALTH_BEAT_STALE_AFTER must be at least 3 (seconds).")
+CELERY_BEAT_MAX_LOOP_INTERVAL = min(5, HEALTH_BEAT_STALE_AFTER // 3)
+# The disk of MEDIA_ROOT fails below either threshold (whichever is reached first).
+HEALTH_DISK_MIN_FREE_PERCENT = env_int("HEALTH_DISK_MIN_FREE_PERCENT", 5)
+HEALTH_DISK_MIN_FREE_MIB = env_int("HEALTH_DISK_MIN_FREE_MIB", 1024)
 
 LOGGING = {
     "version": 1,

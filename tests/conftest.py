@@ -26,14 +26,21 @@ def yangjiang_city(guangdong):
     return CityFactory(code="441700", province=guangdong, name="阳江市", full_name="阳江市")
 
 
-@pytest.fixture
-def national_admin(db):
-    return user_with_role(Role.NATIONAL_ADMIN, username="cnipa_t")
+def placeless_persona(role: str, username: str):
+    """A fixture: a user holding ``role``, a role that names no province or city."""
+
+    @pytest.fixture
+    def persona(db):
+        return user_with_role(role, username=username)
+
+    return persona
 
 
-@pytest.fixture
-def audit_admin(db):
-    return user_with_role(Role.AUDIT_ADMIN, username="auditor_t")
+national_admin = placeless_persona(Role.NATIONAL_ADMIN, "cnipa_t")
+audit_admin = placeless_persona(Role.AUDIT_ADMIN, "auditor_t")
+sysadmin = placeless_persona(Role.SYSTEM_ADMIN, "sysadmin_t")
+secadmin = placeless_persona(Role.SECURITY_ADMIN, "secadmin_t")
+reviewer = placeless_persona(Role.REVIEWER, "expert_t")
 
 
 @pytest.fixture
@@ -54,11 +61,6 @@ def fushun_officer(fushun_city):
 @pytest.fixture
 def yangjiang_officer(yangjiang_city):
     return user_with_role(Role.CITY_OFFICER, username="yangjiang_t", city=yangjiang_city)
-
-
-@pytest.fixture
-def reviewer(db):
-    return user_with_role(Role.REVIEWER, username="expert_t")
 
 
 @pytest.fixture

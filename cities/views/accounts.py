@@ -1,4 +1,4 @@
-"""Sign-in pages and the health check."""
+"""Sign-in pages."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import HttpResponseRedirect
 from django.urls import reverse_lazy
 
 from cities import services
@@ -41,8 +40,3 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         update_session_auth_hash(self.request, user)
         return HttpResponseRedirect(self.get_success_url())
 
-
-def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})

@@ -11,11 +11,6 @@ from cities.models import AuditEntry, User
 from tests.factories import PASSWORD, user_with_role
 
 
-@pytest.fixture
-def sysadmin(db):
-    return user_with_role(Role.SYSTEM_ADMIN, username="sysadmin_t")
-
-
 def test_create_user_forces_a_password_change_only_when_asked(sysadmin):
     forced = services.create_user(username="forced_t", password="Initial-pass-2026", must_change_password=True,
                                   by=sysadmin)

@@ -11,16 +11,6 @@ from tests.factories import PASSWORD, CityFactory, DesignationFactory, ProvinceF
 from tests.utils import queries_for
 
 
-@pytest.fixture
-def sysadmin(db):
-    return user_with_role(Role.SYSTEM_ADMIN, username="sysadmin_t")
-
-
-@pytest.fixture
-def secadmin(db):
-    return user_with_role(Role.SECURITY_ADMIN, username="secadmin_t")
-
-
 def test_system_admin_creates_an_account_through_the_admin(client, sysadmin):
     client.force_login(sysadmin)
     response = client.post(reverse("admin:cities_user_add"), {

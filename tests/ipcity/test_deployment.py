@@ -136,6 +136,11 @@ def test_entrypoint_beat_scheduler_is_an_importable_scheduler():
     assert issubclass(scheduler, Scheduler)
 
 
+def test_entrypoint_beat_scheduler_is_the_one_of_the_settings(settings):
+    """The image's beat records the heartbeat that /healthz/full reads, as `make run`'s does."""
+    assert re.search(r"--scheduler (\S+)", entrypoint_text()).group(1) == settings.CELERY_BEAT_SCHEDULER
+
+
 def test_entrypoint_script_passes_sh_syntax_check():
     result = subprocess.run(["sh", "-n", str(ENTRYPOINT)], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stderr) == (0, "")
