@@ -92,6 +92,7 @@ def backup(django_db_setup, django_db_blocker, tmp_path_factory):
         (folder / name).write_bytes(b"older")
     out = StringIO()
     with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media), translation.override("zh-hans"):
+        migrated = connection.creation.serialize_db_to_string()
         populate()
         tables, files = model_row_counts(), file_digests(media)
         migrations = {}
@@ -103,8 +104,11 @@ def backup(django_db_setup, django_db_blocker, tmp_path_factory):
         manifest = json.loads(opened.read("manifest.json"))
     yield Backup(archive=archive, manifest=manifest, output=out.getvalue(), tables=tables, files=files,
                  migrations=migrations, folder_after=sorted(path.name for path in folder.iterdir()))
+    # Back to the migrated state the other modules start from (their rows are committed, so no rollback undoes
+    # them): empty every table, then put back what the migrations had written, as serialized_rollback does.
     with django_db_blocker.unblock():
-        call_command("flush", interactive=False, verbosity=0)
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        connection.creation.deserialize_db_from_string(migrated)
 
 
 @pytest.fixture
