@@ -182,6 +182,8 @@ def row_counts(cursor, tables) -> dict[str, int]:
 def _snapshot_facts(cursor) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Rows per model table and applied migrations per app, read through ``cursor`` (the dumped snapshot)."""
     tables = sorted(connection.introspection.django_table_names(only_existing=True, include_views=False))
+    if not tables:
+        raise BackupError(_("The database has no tables yet: there is nothing to back up."))
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
     migrations: dict[str, list[str]] = {}
     for app, name in cursor.fetchall():
