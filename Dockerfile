@@ -17,7 +17,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 # WeasyPrint >= 62 (pip wheels) needs Pango >= 1.44 and HarfBuzz, with its subsetter
 # for small PDFs; no cairo. fonts-noto-cjk draws Chinese in PDFs; gettext runs
-# compilemessages.
+# compilemessages; postgresql-client (15, as the compose database) gives `manage backup`
+# and `manage restore` pg_dump and pg_restore.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
         libpango-1.0-0 \
@@ -26,6 +27,7 @@ RUN apt-get update \
         libharfbuzz-subset0 \
         fonts-noto-cjk \
         gettext \
+        postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 
 # A home directory: gunicorn keeps its control socket there, fontconfig its cache.

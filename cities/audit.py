@@ -31,6 +31,10 @@ ACTION_LABELS: dict[str, Any] = {
     "designation.import": _("Imported title"),
     "place.update": _("Updated place"),
     "place.import": _("Loaded administrative divisions"),
+    # Written by ipcity/backup.py, which only the backup and restore commands import: registered here so
+    # that the log shows the labels in every process.
+    "system.backup": _("Made a backup"),
+    "system.restore": _("Restored a backup"),
 }
 
 

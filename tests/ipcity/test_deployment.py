@@ -163,3 +163,7 @@ def test_dockerignore_excludes_no_copied_path():
 
 def test_dockerfile_apt_packages_include_cjk_fonts_and_harfbuzz_subsetter():
     assert {"fonts-noto-cjk", "libharfbuzz-subset0"} - dockerfile_apt_packages() == set()
+
+
+def test_dockerfile_apt_packages_include_the_postgresql_client_for_backup_and_restore():
+    assert {"postgresql-client"} - dockerfile_apt_packages() == set()
