@@ -37,3 +37,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # production collectstatic (manifest storage) into a temporary folder instead.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 WHITENOISE_AUTOREFRESH = True
+
+# Test processes running side by side (pytest-xdist) share the Redis of the run: each keeps its cache keys
+# apart (a test clearing a key must not clear another process's).
+CACHES["default"]["KEY_PREFIX"] = f"ipcity-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405

@@ -1,8 +1,10 @@
 """Real processes for the tests that need them: Celery workers and beat, scripts, the supervised stack.
 
-They share a SQLite file (or a copy of one migrated once per test process) and the broker the settings
-select: the suite's private redis-server (IPCITY_REDIS_DIR, inherited) or the Redis REDIS_URL names. Each
-test gives its workers a queue of its own, so that a worker of another test never takes its tasks.
+They share a SQLite file (or a copy of one migrated once per test process) and a broker of the kind the
+settings select, kept apart from the one the in-process tests use (whose health checks must see no worker
+and no beat): a private redis-server per test process on the embedded default, or a Redis database of its
+own per test process (13, 14, …) on the Redis REDIS_URL names. Each test also gives its workers a queue of
+its own, so that a worker of an earlier test never takes its tasks.
 """
 
 from __future__ import annotations
@@ -17,10 +19,29 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 _template: Path | None = None
+_redis_dir: Path | None = None
+
+
+def broker_env() -> dict[str, str]:
+    """REDIS_URL or IPCITY_REDIS_DIR for the processes of this test process's tests (see the docstring)."""
+    global _redis_dir
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    if os.environ.get("REDIS_URL"):
+        url = urllib.parse.urlsplit(os.environ["REDIS_URL"])
+        return {"REDIS_URL": urllib.parse.urlunsplit(url._replace(path=f"/{13 - worker % 13}"))}
+    if _redis_dir is None:
+        from ipcity import embedded_redis
+
+        _redis_dir = Path(tempfile.mkdtemp(prefix="ipcity-redis-p-"))
+        server = embedded_redis.start(_redis_dir)
+        atexit.register(shutil.rmtree, _redis_dir, True)
+        atexit.register(embedded_redis.stop, server)
+    return {"IPCITY_REDIS_DIR": str(_redis_dir)}
 
 
 def process_env(folder: Path, **extra: str) -> dict[str, str]:
@@ -33,6 +54,7 @@ def process_env(folder: Path, **extra: str) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
         "PYTHONUNBUFFERED": "1",
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        **broker_env(),
     })
     env.update(extra)
     return env

@@ -6,13 +6,11 @@ No worker or beat runs during the unit tests here, so their checks fail for real
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import os
 import time
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
@@ -21,7 +19,7 @@ from django.urls import reverse
 
 from ipcity import health
 from ipcity.beat import BEAT_HEARTBEAT_KEY, record_beat_heartbeat
-from tests.utils import ROOT, celery_process_env, start_celery, stop_process
+from tests.processes import migrated_database, process_env, run_python, start_celery, start_worker, stop
 
 ELSEWHERE = "203.0.113.7"  # a documentation address: only ever a REMOTE_ADDR here, never contacted
 CHECKS = ["database", "broker", "worker", "beat", "disk", "migrations"]
@@ -72,19 +70,16 @@ for url in ("/healthz", "/healthz/full"):
 
 def test_healthz_and_full_report_answer_503_when_database_and_broker_are_unreachable(tmp_path):
     """A real outage: nothing listens on port 1 of this machine, for PostgreSQL nor for Redis."""
-    env = celery_process_env(tmp_path, DATABASE_URL="postgres://ipcity@127.0.0.1:1/ipcity",
-                             REDIS_URL="redis://127.0.0.1:1/0")
-    done = subprocess.run([sys.executable, "-c", DOWN], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=60)
-    assert done.returncode == 0, done.stderr[-3000:]
-    (short_status, short), (full_status, full) = [json.loads(line) for line in done.stdout.splitlines()[-2:]]
+    env = process_env(tmp_path, DATABASE_URL="postgres://ipcity@127.0.0.1:1/ipcity", REDIS_URL="redis://127.0.0.1:1/0")
+    out = run_python(["-c", DOWN], env, timeout=60)
+    (short_status, short), (full_status, full) = [json.loads(line) for line in out.splitlines()[-2:]]
     assert (short_status, short) == (503, {"status": "error"})
     assert (full_status, full["status"]) == (503, "error")
     assert details(full) == {"database": "unreachable", "broker": "unreachable", "worker": "broker_unreachable",
                              "beat": "error:ConnectionError", "disk": "ok", "migrations": "error:OperationalError"}
     assert full["checks"]["worker"]["workers"] is None
     # Nothing of the configuration leaks: no URL, host or port.
-    assert "127.0.0.1" not in done.stdout and "postgres" not in done.stdout and "redis" not in done.stdout
+    assert "127.0.0.1" not in out and "postgres" not in out and "redis" not in out
 
 
 # --- who may read /healthz/full ---------------------------------------------------------------------------
@@ -221,53 +216,76 @@ def test_other_roles_never_see_the_health_warning(client, request, persona):
 
 # --- real worker and beat ---------------------------------------------------------------------------------
 
-needs_shared_broker = pytest.mark.skipif(
-    str(settings.CELERY_BROKER_URL).startswith("filesystem://"),
-    reason="needs a broker and a cache that web, worker and beat share: the embedded default still uses kombu's "
-           "filesystem transport and a per-process cache, which the embedded Redis broker replaces")
+# Run beside a real worker and beat, on their broker and cache (which the in-process tests never share: see
+# tests/processes.py): waits until both are seen, stops the worker, then beat, and reports what was seen when.
+SCENARIO = """
+import json, os, signal, sys, time
+import django
+django.setup()
+from django.core.cache import cache
+from django.test import Client
+from django.test.utils import setup_test_environment
+from cities.enums import Role
+from cities.models import Membership, User
+from ipcity import health
+setup_test_environment()
+worker_pid, beat_pid = int(sys.argv[1]), int(sys.argv[2])
+admin = User.objects.create(username="sysadmin", full_name="系统管理员")
+Membership.objects.create(user=admin, role=Role.SYSTEM_ADMIN)
+client = Client()
 
+def report():
+    return client.get("/healthz/full", REMOTE_ADDR="127.0.0.1").json()
 
-def poll(client, until, seconds: float) -> tuple[float, dict]:
-    """The first report (and the seconds it took to come) for which ``until(report)`` holds."""
+def poll(until, seconds):
     start = time.monotonic()
     while True:
-        _, report = full_report(client)
-        if until(report) or time.monotonic() - start > seconds:
-            return time.monotonic() - start, report
-        time.sleep(0.2)
+        seen = report()
+        if until(seen) or time.monotonic() - start > seconds:
+            return round(time.monotonic() - start, 1), seen
+
+def warning():
+    cache.delete(health.REPORT_CACHE_KEY)
+    client.force_login(admin)
+    html = client.get("/").content.decode()
+    client.logout()
+    return 'id="health-warning"' in html
+
+out = {}
+out["up_after"], out["up"] = poll(lambda r: r["checks"]["worker"]["ok"] and r["checks"]["beat"]["ok"], 60)
+out["warning_when_up"] = warning()
+os.kill(worker_pid, signal.SIGTERM)
+out["worker_missing_after"], out["worker_down"] = poll(lambda r: not r["checks"]["worker"]["ok"], 30)
+os.kill(beat_pid, signal.SIGTERM)
+out["beat_stale_after"], out["beat_down"] = poll(lambda r: not r["checks"]["beat"]["ok"], 15)
+out["warning_when_down"] = warning()
+print(json.dumps(out))
+"""
 
 
-@needs_shared_broker
-def test_full_report_follows_a_real_worker_and_beat(tmp_path, client, settings, sysadmin):
-    settings.HEALTH_BEAT_STALE_AFTER = 3
-    env = celery_process_env(tmp_path, HEALTH_BEAT_STALE_AFTER="3")  # beat then passes its loop every second
-    worker = start_celery(["worker", "--pool=solo", "--loglevel=INFO", "-n", f"health{time.time_ns()}@%h"], env,
-                          tmp_path / "worker.log")
-    beat = None
+def test_full_report_follows_a_real_worker_and_beat(tmp_path):
+    migrated_database(tmp_path)
+    env = process_env(tmp_path, HEALTH_BEAT_STALE_AFTER="3")  # beat then passes its loop every second
+    worker = start_worker(env, tmp_path / "worker.log", queue=f"health-{os.getpid()}", name=f"health{os.getpid()}")
+    beat = start_celery(["beat", "--loglevel=INFO"], env, tmp_path / "beat.log")
     try:
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
-                       timeout=120)
-        beat = start_celery(["beat", "--loglevel=INFO", f"--schedule={tmp_path / 'beat.db'}"], env,
-                            tmp_path / "beat.log")
-        _, report = poll(client, lambda r: r["checks"]["worker"]["ok"] and r["checks"]["beat"]["ok"], 45)
-        logs = ((tmp_path / "worker.log").read_text()[-2000:], (tmp_path / "beat.log").read_text()[-2000:])
-        assert (report["status"], details(report)) == ("ok", {
-            "database": "ok", "broker": "ok", "worker": "ok", "beat": "fresh", "disk": "ok", "migrations": "ok"}), logs
-        assert report["checks"]["worker"]["workers"] == 1
-        assert client.get(reverse("healthz_full")).status_code == 200
-        assert home_panels(client, sysadmin) == []  # all well: no warning
-
-        stop_process(worker)
-        seconds, report = poll(client, lambda r: not r["checks"]["worker"]["ok"], 30)
-        assert seconds < 30 and report["checks"]["worker"] == {
-            "ok": False, "detail": "none_answering", "workers": 0, "took_ms": report["checks"]["worker"]["took_ms"]}
-        assert report["checks"]["beat"]["detail"] == "fresh"
-
-        stop_process(beat)
-        seconds, report = poll(client, lambda r: not r["checks"]["beat"]["ok"], 15)
-        assert (report["checks"]["beat"]["detail"], report["checks"]["beat"]["stale_after"]) == ("stale", 3)
-        assert report["checks"]["beat"]["age_seconds"] > 3
+        seen = json.loads(run_python(["-c", SCENARIO, str(worker.pid), str(beat.pid)], env, timeout=150)
+                          .splitlines()[-1])
     finally:
-        stop_process(worker)
-        if beat is not None:
-            stop_process(beat)
+        stop(worker)
+        stop(beat)
+    logs = ((tmp_path / "worker.log").read_text()[-2000:], (tmp_path / "beat.log").read_text()[-2000:])
+    assert (seen["up"]["status"], details(seen["up"])) == ("ok", {
+        "database": "ok", "broker": "ok", "worker": "ok", "beat": "fresh", "disk": "ok", "migrations": "ok"}), logs
+    assert seen["up"]["checks"]["worker"]["workers"] == 1
+    assert seen["warning_when_up"] is False  # all well: no warning
+
+    assert seen["worker_missing_after"] < 30
+    worker_check = seen["worker_down"]["checks"]["worker"]
+    assert worker_check == {"ok": False, "detail": "none_answering", "workers": 0, "took_ms": worker_check["took_ms"]}
+    assert seen["worker_down"]["checks"]["beat"]["detail"] == "fresh"
+
+    beat_check = seen["beat_down"]["checks"]["beat"]
+    assert (beat_check["detail"], beat_check["stale_after"]) == ("stale", 3)
+    assert beat_check["age_seconds"] > 3
+    assert seen["warning_when_down"] is True
