@@ -183,9 +183,19 @@ SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
-SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
+# HTTPS_ONLY (the container's production profile) turns on secure cookies, the redirect to HTTPS and HSTS
+# together; each can still be set on its own. /healthz stays reachable over plain HTTP for local probes.
+HTTPS_ONLY = env_bool("HTTPS_ONLY", False)
+SECURE_COOKIES = env_bool("SECURE_COOKIES", HTTPS_ONLY)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS_ONLY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/full)?$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS_ONLY else 0)
+# Subdomains of the site's own host name (rarely any): on with HTTPS_ONLY.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS_ONLY)
+# Browsers' HSTS preload list holds public domains only: an intranet host name can never be on it.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"

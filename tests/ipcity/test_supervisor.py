@@ -112,6 +112,10 @@ def test_worker_killed_under_the_supervisor_is_back_within_30_s_and_the_web_keep
     assert "WARN exited: worker (terminated by SIGKILL; not expected)" in text
     assert text.count("spawned: 'worker' with pid") == 2
     assert {name: int(ctl(env, "pid", name).strip()) for name in stack_pids} == stack_pids  # the others untouched
+    # The container's probe of its web server answers through the same /healthz.
+    probe = subprocess.run([sys.executable, "-m", "ipcity.healthcheck"], cwd=ROOT, env={**env, "PORT": env["IPCITY_PORT"]},
+                           capture_output=True, text=True, timeout=30)
+    assert probe.returncode == 0, probe.stderr
 
     # Ctrl-C stops everything.
     process.send_signal(signal.SIGINT)
