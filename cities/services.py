@@ -11,6 +11,8 @@ import datetime as dt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cities import audit
@@ -25,7 +27,7 @@ from cities.enums import (
     Role,
     Tier,
 )
-from cities.models import City, Designation, Membership, Province, User
+from cities.models import ApiToken, City, Designation, Membership, Province, User
 from ipcity.dates import add_years, local_today, term_end_for
 
 # Holding a higher rung ends the lower ones (a pilot that becomes a demonstration city).
@@ -255,14 +257,24 @@ def create_user(*, username: str, password: str | None, full_name: str = "", ema
 
 @transaction.atomic
 def reset_password(user: User, *, password: str, by: User | None) -> User:
-    """An administrator gives an account a new password; its owner must choose their own at the next sign-in."""
+    """An administrator gives an account a new password; its owner must choose their own at the next sign-in.
+    Every session and API token of the account ends."""
     require(by, "cities.change_user", user)
     validate_password(password, user)
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])
-    audit.record(actor=by, action="user.password_reset", obj=user)
+    revoked = end_access(user)
+    audit.record(actor=by, action="user.password_reset", obj=user, data={"tokens_revoked": revoked})
     return user
+
+
+def end_access(user: User) -> int:
+    """End every session of ``user`` (the session hash covers ``session_generation``) and revoke their API
+    tokens; the number of tokens revoked. Called inside the service that decided it, which audits."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 @transaction.atomic
@@ -347,6 +359,7 @@ def revoke_membership(membership: Membership, *, reason: str = "", by: User | No
         raise ValidationError(_("This role is already revoked."))
     membership.is_active = False
     membership.save(update_fields=["is_active"])
+    end_access(membership.user)
     audit.record(actor=by, action="membership.revoke", obj=membership.user, from_state=membership.role,
                  reason=reason, city=membership.city, data={"role": membership.role})
     membership.user.forget_memberships()
@@ -383,6 +396,8 @@ def update_user(user: User, *, changes: dict, by: User | None) -> User:
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(changes))
-    audit.record(actor=by, action="user.update", obj=user,
-                 data={"before": before, "after": {name: str(getattr(user, name)) for name in changes}})
+    data = {"before": before, "after": {name: str(getattr(user, name)) for name in changes}}
+    if before.get("is_active") == "True" and not user.is_active:
+        data["tokens_revoked"] = end_access(user)  # disabled: its sessions end now, for good
+    audit.record(actor=by, action="user.update", obj=user, data=data)
     return user

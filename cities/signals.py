@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
 from cities.audit import record
+from ipcity.middleware import SIGNED_IN_AT
 
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session[SIGNED_IN_AT] = time.time()  # the session's absolute lifetime counts from here
     record(actor=user, action="auth.login", obj=user)
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import time
+
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
 from ipcity.audit_context import audit_request_context
+
+# The session key holding when the session's user signed in (a Unix time).
+SIGNED_IN_AT = "ipcity_signed_in_at"
 
 
 class ChineseFirstLocaleMiddleware:
@@ -102,3 +109,25 @@ class PasswordChangeRequiredMiddleware:
         if "api" in match.namespaces and match.url_name not in self.API_PAGES:
             return None
         return redirect("password_change")
+
+
+class SessionLifetimeMiddleware:
+    """A signed-in session ends ``SESSION_ABSOLUTE_SECONDS`` (12 h) after its sign-in, however active it has
+    been (``SESSION_COOKIE_AGE`` ends idle ones). The sign-in time is stored in the session by the
+    ``user_logged_in`` receiver (cities/signals.py); a session without one (older than this rule) counts
+    from now."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            signed_in = request.session.get(SIGNED_IN_AT)
+            now = time.time()
+            if signed_in is None:
+                request.session[SIGNED_IN_AT] = now
+            elif now - signed_in > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -21,12 +22,21 @@ class User(AbstractUser):
                     "the next sign-in before doing anything else."),
     )
 
+    # Raised to end every session of the account at once (disabled, password reset, a role revoked): the
+    # session's auth hash covers it, so an old cookie never works again, even once the account is enabled.
+    session_generation = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        """Django's hash of the password, with the session generation in it."""
+        return salted_hmac("ipcity.cities.User.session_auth_hash", f"{self.password}\n{self.session_generation}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def roles(self) -> frozenset[str]:

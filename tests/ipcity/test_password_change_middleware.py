@@ -76,13 +76,18 @@ def test_the_api_refuses_the_session_with_a_chinese_message(client, newcomer):
         403, {"code": "permission_denied", "message": API_MESSAGE, "fields": {}})
 
 
-def test_the_api_refuses_a_token_made_before_the_password_was_reset(fushun_officer):
+def test_the_api_refuses_tokens_of_an_account_whose_password_was_reset(fushun_officer):
+    """The reset revokes the tokens made before it (401); one made after it still meets the obligation to
+    choose a password first (403)."""
     _token, key = create_api_token(fushun_officer, name="OA 对接", by=fushun_officer)
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get("/api/v1/me/").status_code == 200
     services.reset_password(fushun_officer, password="Reset-pass-2026",
                             by=user_with_role(Role.SYSTEM_ADMIN, username="sysadmin_t"))
+    assert api.get("/api/v1/me/", HTTP_ACCEPT="application/json").status_code == 401
+    _token, key = create_api_token(fushun_officer, name="OA 对接（新）", by=fushun_officer)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     for url in ("/api/v1/me/", "/api/v1/cities/", "/api/v1/schema/"):
         response = api.get(url, HTTP_ACCEPT="application/json")
         assert (response.status_code, response.json()) == (
