@@ -57,6 +57,7 @@ def update_trigger_off():
         if connection.vendor == "sqlite":
             cursor.execute(append_only.SQLITE_DOWN)
         else:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no ALTER TABLE while this test's FK checks wait
             cursor.execute("ALTER TABLE cities_auditentry DISABLE TRIGGER cities_auditentry_no_change")
         yield cursor
         if connection.vendor == "sqlite":
@@ -129,7 +130,8 @@ def test_verify_audit_notices_that_the_first_entry_was_deleted(three_entries):
     (["UPDATE cities_auditentry SET entry_hash = prev_hash"], "append-only"),
     (["DELETE FROM cities_auditentry"], "append-only"),
     # The test settings allow TRUNCATE for the test runner's flush; this session takes it back, as production has it.
-    (["SET LOCAL ipcity.allow_audit_truncate = off", "TRUNCATE cities_auditentry"], "cannot be truncated"),
+    (["SET CONSTRAINTS ALL IMMEDIATE", "SET LOCAL ipcity.allow_audit_truncate = off", "TRUNCATE cities_auditentry"],
+     "cannot be truncated"),
 ], ids=["update", "delete", "truncate"])
 def test_postgresql_refuses_changing_deleting_and_truncating_audit_entries(three_entries, statements, message):
     with pytest.raises(DatabaseError, match=message), transaction.atomic(), connection.cursor() as cursor:
