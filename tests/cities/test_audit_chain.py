@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 
 from cities import audit
 from cities.audit_chain import GENESIS
+from cities.checks import sm3_is_available
 from cities.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -64,6 +65,13 @@ def update_trigger_off():
             cursor.execute(append_only.SQLITE_UP)
         else:
             cursor.execute("ALTER TABLE cities_auditentry ENABLE TRIGGER cities_auditentry_no_change")
+
+
+def openssl_without_sm3(name, *args, _new=hashlib.new, **kwargs):
+    """hashlib.new of a Python whose OpenSSL was built without SM3."""
+    if name == "sm3":
+        raise ValueError("unsupported hash type sm3")
+    return _new(name, *args, **kwargs)
 
 
 def verify_audit() -> str:
@@ -141,14 +149,16 @@ def test_postgresql_refuses_changing_deleting_and_truncating_audit_entries(three
 
 
 def test_record_without_sm3_fails_loudly_and_writes_nothing(monkeypatch, three_entries):
-    new = hashlib.new
-
-    def openssl_without_sm3(name, *args, **kwargs):
-        if name == "sm3":
-            raise ValueError("unsupported hash type sm3")
-        return new(name, *args, **kwargs)
-
     monkeypatch.setattr(hashlib, "new", openssl_without_sm3)
     with translation.override("zh-hans"), pytest.raises(ImproperlyConfigured, match="SM3"):
         audit.record(actor=None, action="system.backup")
     assert AuditEntry.objects.count() == 3
+
+
+def test_system_check_reports_missing_sm3_at_start_up(monkeypatch):
+    monkeypatch.setattr(hashlib, "new", openssl_without_sm3)
+    assert [(error.id, "SM3" in error.msg) for error in sm3_is_available(None)] == [("cities.E001", True)]
+
+
+def test_system_check_passes_with_sm3():
+    assert sm3_is_available(None) == []
