@@ -106,7 +106,8 @@ def record(
         ip=current_ip(),
         city=city,
     )
-    with transaction.atomic():
+    # No savepoint of its own: if the append fails, the enclosing transaction must not commit without it.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])

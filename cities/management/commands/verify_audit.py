@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +19,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
-        entries = AuditEntry.objects.order_by("pk").iterator(chunk_size=2000)
-        result = verify_chain(entries)
+        # Closed here, while its server-side cursor (PostgreSQL) is still open, even when the walk stops early.
+        with closing(AuditEntry.objects.order_by("pk").iterator(chunk_size=2000)) as entries:
+            result = verify_chain(entries)
         if result.broken is not None:
             entry = result.broken.entry
             facts = {"id": entry.pk, "time": timezone.localtime(entry.created_at).isoformat(timespec="seconds"),
