@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cities.audit_chain import GENESIS, chain_hash
 from cities.enums import DesignationStatus, Role, Tier
 from cities.models import AuditEntry, City, User
 from ipcity.audit_context import current_ip
@@ -37,6 +40,9 @@ ACTION_LABELS: dict[str, Any] = {
     "system.restore": _("Restored a backup"),
 }
 
+
+# The key of the PostgreSQL advisory lock that serialises appends to the chain ("ipcity" in ASCII, then 1).
+CHAIN_LOCK = 0x6970636974790001
 
 # state value -> label, from every state enum registered with ``register_states``.
 STATE_LABELS: dict[str, Any] = {}
@@ -73,7 +79,15 @@ def record(
     data: dict | None = None,
     city: City | None = None,
 ) -> AuditEntry:
-    """Append one entry. ``actor=None`` means the system (a task or a command)."""
+    """Append one entry, chained to the last one (``cities.audit_chain``). ``actor=None`` means the system (a task
+    or a command).
+
+    Two writers must not chain onto the same predecessor, so reading the last hash and inserting happen under one
+    lock held to the end of the transaction: on PostgreSQL a transaction-level advisory lock; on SQLite the
+    database's write lock, which every transaction takes at its start (``transaction_mode`` IMMEDIATE in
+    settings). Audit writes therefore run one at a time from here to the commit of the enclosing transaction:
+    services record their entry last, after their other writes.
+    """
     if city is None and isinstance(obj, City):
         city = obj
     elif city is None and obj is not None and isinstance(getattr(obj, "city", None), City):
@@ -88,9 +102,17 @@ def record(
         from_state=str(from_state or ""),
         to_state=str(to_state or ""),
         reason=reason or "",
-        data=data or {},
+        data=json.loads(json.dumps(data or {})),  # as the database gives it back, so the hash matches
         ip=current_ip(),
         city=city,
     )
-    entry.save()
+    # No savepoint of its own: if the append fails, the enclosing transaction must not commit without it.
+    with transaction.atomic(savepoint=False):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK])
+        entry.prev_hash = AuditEntry.objects.order_by("-pk").values_list("entry_hash", flat=True).first() or GENESIS
+        entry.created_at = timezone.now()
+        entry.entry_hash = chain_hash(entry.prev_hash, entry)
+        entry.save()
     return entry

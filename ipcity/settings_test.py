@@ -41,3 +41,9 @@ WHITENOISE_AUTOREFRESH = True
 # Test processes running side by side (pytest-xdist) share the Redis of the run: each keeps its cache keys
 # apart (a test clearing a key must not clear another process's).
 CACHES["default"]["KEY_PREFIX"] = f"ipcity-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # noqa: F405
+
+# The audit table refuses TRUNCATE on PostgreSQL (cities/migrations/0006_audit_hash_chain.py) unless the session
+# set ipcity.allow_audit_truncate: the test runner empties databases with TRUNCATE. Production never sets it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c ipcity.allow_audit_truncate=on".strip()

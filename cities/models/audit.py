@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,11 +22,12 @@ class AuditEntryQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One row of the append-only activity log. Written only by ``cities.audit.record``.
 
-    The database refuses UPDATE too (a trigger, see the migration), so nothing in
-    the app can rewrite history.
+    The database refuses UPDATE too (a trigger, see the migrations), and every entry is chained to the one
+    before it with SM3 (``cities.audit_chain``), so ``manage.py verify_audit`` finds a rewritten or deleted entry.
     """
 
-    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    # Set before saving (not auto_now_add) because the entry's hash covers it.
+    created_at = models.DateTimeField(_("time"), default=timezone.now, editable=False, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -50,6 +52,10 @@ class AuditEntry(models.Model):
     city = models.ForeignKey(
         "cities.City", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("city")
     )
+
+    # The hash chain (cities/audit_chain.py): SM3 of the previous entry's hash and this entry's content.
+    prev_hash = models.CharField(_("previous hash"), max_length=64, editable=False)
+    entry_hash = models.CharField(_("hash"), max_length=64, editable=False)
 
     objects = AuditEntryQuerySet.as_manager()
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cities', '0005_user_must_change_password'),
+        ('cities', '0006_audit_hash_chain'),
     ]
 
     operations = [
