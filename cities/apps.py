@@ -8,6 +8,7 @@ class CitiesConfig(AppConfig):
     verbose_name = _("Places, people and titles")
 
     def ready(self) -> None:
+        from cities import lockout  # noqa: F401  (lockout audit)
         from cities import signals  # noqa: F401  (login/logout audit)
         from cities import tokens  # noqa: F401  (labels of the token audit actions)
         from cities.views.health import health_panel

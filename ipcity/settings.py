@@ -7,6 +7,7 @@ PostgreSQL and a Redis server.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "cities",
     "evaluations",
     "reviews",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "ipcity.middleware.AuditContextMiddleware",
     "ipcity.middleware.UploadRedirectMiddleware",
+    # Last: it turns a lockout signalled during authentication into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ipcity.urls"
@@ -166,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "cities.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -188,6 +194,27 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sign-in lockout (django-axes, README "Sign-in protection"): LOGIN_FAILURE_LIMIT failed sign-ins lock the
+# account (per username, never per address: many officials share one NAT address) for LOGIN_LOCKOUT_MINUTES.
+# The counts live in the database, shared by every web process.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1.")
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Refused attempts during a lockout neither extend it nor count again: the lock ends when announced.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cities.views.accounts.locked_out"
+# Successful sign-ins are in our audit log already.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# axes.W006 warns that a lock by username alone lets an attacker rotate addresses: that is the point here
+# (a lock by address would lock out a whole NAT-ed bureau; the account is what we protect).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
