@@ -28,6 +28,7 @@ ERROR_RESPONSES = {
     "406": gettext_lazy("Response format not acceptable"),
     "409": gettext_lazy("The workflow does not allow this now"),
     "415": gettext_lazy("Unsupported content type"),
+    "429": gettext_lazy("Too many requests: try again after the seconds given in Retry-After"),
 }
 
 

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ipcity import embedded_redis
-from ipcity.env import env_bool, env_int, env_list, env_str
+from ipcity.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("IPCITY_VAR_DIR", str(BASE_DIR / "var")))
@@ -288,6 +288,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "ipcity.api.Pagination",
+    # Requests per client (address when anonymous, account when signed in), counted in the shared Redis cache:
+    # API_THROTTLE_ANON and API_THROTTLE_USER, read on every request (ipcity/api.py).
+    "DEFAULT_THROTTLE_CLASSES": ["ipcity.api.AnonThrottle", "ipcity.api.UserThrottle"],
     "DEFAULT_SCHEMA_CLASS": "ipcity.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "ipcity.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -300,6 +303,13 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+
+API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "60/min")
+API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "600/min")
+# Personal API tokens expire this many days after creation (0: they never do).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 180)
+if API_TOKEN_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must be 0 (no expiry) or more.")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ipcity API",
