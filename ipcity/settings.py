@@ -371,7 +371,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+                "fontTools": {"level": "WARNING"},
+                # django-axes: failures and lockouts (warnings), not its start-up banner in every process.
+                "axes": {"level": "WARNING"}},
 }
 
 SITE_TITLE = _("National IP Pilot and Demonstration Cities")
