@@ -103,7 +103,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 class ApiTokenAdmin(ReadOnlyAdmin):
     """The security administrator sees every API token (never a key: only its prefix) and revokes them."""
 
-    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
     list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
     search_fields = ("user__username", "name", "prefix")
     list_select_related = ("user",)

@@ -56,6 +56,8 @@ rules.add_perm("cities.manage_designations", is_national_admin)
 rules.add_perm("cities.view_audit_log", is_audit_admin)
 rules.add_perm("cities.manage_users", is_system_admin)
 rules.add_perm("cities.manage_memberships", is_security_admin)
+# Accounts locked after failed sign-ins: listed and unlocked by the security administrator (cities/lockout.py).
+rules.add_perm("cities.unlock_accounts", is_security_admin)
 rules.add_perm("cities.change_places", is_national_admin)
 # /healthz/full from another machine, and the warning on the home page when a check fails.
 rules.add_perm("cities.view_health", is_system_admin)

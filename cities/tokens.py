@@ -10,8 +10,10 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,8 +52,11 @@ def create_api_token(user: User, *, name: str, by: User) -> tuple[ApiToken, str]
         raise ValidationError(_("You can hold at most %(n)d active tokens; revoke one you no longer use first.")
                               % {"n": MAX_ACTIVE_TOKENS})
     key = KEY_MARKER + secrets.token_urlsafe(30)
-    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_key(key))
-    audit.record(actor=by, action="api_token.create", obj=token, data={"name": name, "prefix": token.prefix})
+    expires_at = timezone.now() + dt.timedelta(days=settings.API_TOKEN_DAYS) if settings.API_TOKEN_DAYS else None
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:10], key_hash=hash_key(key),
+                                    expires_at=expires_at)
+    audit.record(actor=by, action="api_token.create", obj=token, data={
+        "name": name, "prefix": token.prefix, "expires_at": expires_at.isoformat() if expires_at else None})
     return token, key
 
 
@@ -73,14 +78,15 @@ def revoke_api_token(token: ApiToken, *, by: User) -> ApiToken:
 
 
 def user_for_key(key: str) -> tuple[User, ApiToken] | None:
-    """The active user and token a presented key belongs to, or ``None``."""
+    """The active user and token a presented key belongs to, or ``None`` (unknown, revoked or expired)."""
     if not key.startswith(KEY_MARKER):
         return None
-    token = (ApiToken.objects.select_related("user").filter(key_hash=hash_key(key), revoked_at__isnull=True)
+    now = timezone.now()
+    token = (ApiToken.objects.select_related("user")
+             .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now), key_hash=hash_key(key), revoked_at__isnull=True)
              .first())
     if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

@@ -26,6 +26,7 @@ from django_filters.utils import translate_validation
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 NON_FIELD = "non_field_errors"
@@ -146,6 +147,20 @@ class Pagination(PageNumberPagination):
     def get_paginated_response(self, data):
         return Response({"count": self.page.paginator.count, "next": self.get_next_link(),
                          "previous": self.get_previous_link(), "results": data})
+
+
+class AnonThrottle(AnonRateThrottle):
+    """Requests without credentials, per address: ``API_THROTTLE_ANON`` (read when asked, so it can change)."""
+
+    def get_rate(self):
+        return settings.API_THROTTLE_ANON
+
+
+class UserThrottle(UserRateThrottle):
+    """Requests of a signed-in account (token or session), per account: ``API_THROTTLE_USER``."""
+
+    def get_rate(self):
+        return settings.API_THROTTLE_USER
 
 
 def validated(serializer_class, request, **context) -> dict:

@@ -15,6 +15,9 @@ class IsAuthenticated(permissions.IsAuthenticated):
 
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
+            # DRF counts requests only after the permissions pass: an anonymous request, refused here, is
+            # counted now so that API_THROTTLE_ANON applies to it (429 instead of 401 beyond the rate).
+            view.check_throttles(request)
             return False
         if getattr(request.user, "must_change_password", False):
             self.message = _("Set a new password first: sign in to the web pages and change the password an "

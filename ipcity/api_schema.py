@@ -21,13 +21,14 @@ class ErrorSerializer(serializers.Serializer):
 
 ERROR_RESPONSES = {
     "400": gettext_lazy("Invalid data, or refused by a rule of the program"),
-    "401": gettext_lazy("Not signed in, or the token is invalid or revoked"),
+    "401": gettext_lazy("Not signed in, or the token is invalid, expired or revoked"),
     "403": gettext_lazy("Signed in, but not allowed to do this"),
     "404": gettext_lazy("Not found, or outside what you may see"),
     "405": gettext_lazy("Method not allowed"),
     "406": gettext_lazy("Response format not acceptable"),
     "409": gettext_lazy("The workflow does not allow this now"),
     "415": gettext_lazy("Unsupported content type"),
+    "429": gettext_lazy("Too many requests: try again after the seconds given in Retry-After"),
 }
 
 

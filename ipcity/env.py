@@ -7,6 +7,7 @@ A secret may come from ``NAME_FILE`` (a path) instead of ``NAME`` (Docker/K8s se
 from __future__ import annotations
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -55,3 +56,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE = re.compile(r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$")
+
+
+def env_rate(name: str, default: str) -> str:
+    """A request rate as Django REST framework reads it: ``60/min``, ``1000/hour``, ``10/s``."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    rate = raw.strip().lower()
+    if not _RATE.match(rate):
+        raise ImproperlyConfigured(f"{name} must be a rate like 60/min or 1000/hour, got {raw!r}")
+    return rate

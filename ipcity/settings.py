@@ -7,6 +7,7 @@ PostgreSQL and a Redis server.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -16,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from ipcity import embedded_redis
-from ipcity.env import env_bool, env_int, env_list, env_str
+from ipcity.env import env_bool, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("IPCITY_VAR_DIR", str(BASE_DIR / "var")))
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "axes",
     "cities",
     "evaluations",
     "reviews",
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "ipcity.middleware.AuditContextMiddleware",
     "ipcity.middleware.UploadRedirectMiddleware",
+    # Last: it turns a lockout signalled during authentication into the login page with its message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ipcity.urls"
@@ -167,6 +171,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "cities.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked account before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
@@ -201,6 +207,27 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTP
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sign-in lockout (django-axes, README "Sign-in protection"): LOGIN_FAILURE_LIMIT failed sign-ins lock the
+# account (per username, never per address: many officials share one NAT address) for LOGIN_LOCKOUT_MINUTES.
+# The counts live in the database, shared by every web process.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 30)
+if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
+    raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1.")
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Refused attempts during a lockout neither extend it nor count again: the lock ends when announced.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cities.views.accounts.locked_out"
+# Successful sign-ins are in our audit log already.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+# axes.W006 warns that a lock by username alone lets an attacker rotate addresses: that is the point here
+# (a lock by address would lock out a whole NAT-ed bureau; the account is what we protect).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -274,6 +301,9 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "ipcity.api.Pagination",
+    # Requests per client (address when anonymous, account when signed in), counted in the shared Redis cache:
+    # API_THROTTLE_ANON and API_THROTTLE_USER, read on every request (ipcity/api.py).
+    "DEFAULT_THROTTLE_CLASSES": ["ipcity.api.AnonThrottle", "ipcity.api.UserThrottle"],
     "DEFAULT_SCHEMA_CLASS": "ipcity.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "ipcity.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -286,6 +316,13 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": True,
 }
+
+API_THROTTLE_ANON = env_rate("API_THROTTLE_ANON", "60/min")
+API_THROTTLE_USER = env_rate("API_THROTTLE_USER", "600/min")
+# Personal API tokens expire this many days after creation (0: they never do).
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 180)
+if API_TOKEN_DAYS < 0:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must be 0 (no expiry) or more.")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ipcity API",
@@ -347,7 +384,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}, "weasyprint": {"level": "WARNING"},
-                "fontTools": {"level": "WARNING"}},
+                "fontTools": {"level": "WARNING"},
+                # django-axes: failures and lockouts (warnings), not its start-up banner in every process.
+                "axes": {"level": "WARNING"}},
 }
 
 SITE_TITLE = _("National IP Pilot and Demonstration Cities")

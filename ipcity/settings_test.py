@@ -13,6 +13,10 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
 # Unit tests run tasks in-process; tests of the real worker and beat set this to false.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+# The API suite (schemathesis, the permission matrix) sends far more than a client would: the rates are raised
+# here; tests/api/test_throttling.py sets low ones.
+os.environ.setdefault("API_THROTTLE_ANON", "100000/min")
+os.environ.setdefault("API_THROTTLE_USER", "100000/min")
 # Files the tests upload never land beside the demo's (var/media): one temporary folder per run, shared
 # through the environment with the worker processes some tests start.
 if "MEDIA_ROOT" not in os.environ:

@@ -21,10 +21,10 @@ class TokenAuthentication(authentication.BaseAuthentication):
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed(_("The API token is invalid or has been revoked.")) from None
+            raise exceptions.AuthenticationFailed(_("The API token is invalid, has expired or has been revoked.")) from None
         found = user_for_key(key)
         if found is None:
-            raise exceptions.AuthenticationFailed(_("The API token is invalid or has been revoked."))
+            raise exceptions.AuthenticationFailed(_("The API token is invalid, has expired or has been revoked."))
         return found
 
     def authenticate_header(self, request) -> str:

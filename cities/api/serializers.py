@@ -113,8 +113,8 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
-        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at", "expires_at"]
 
 
 class NewApiTokenSerializer(ApiTokenSerializer):

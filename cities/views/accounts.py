@@ -1,15 +1,21 @@
-"""Sign-in pages."""
+"""Sign-in pages, and the security administrator's list of locked accounts."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from cities import services
+from cities import lockout, services
 from ipcity.forms import StyledFormMixin
 
 
@@ -26,6 +32,38 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def locked_out(request, original_response=None, credentials=None):
+    """The login page again, saying the account is locked and until when (django-axes' AXES_LOCKOUT_CALLABLE)."""
+    username = str((credentials or {}).get("username") or request.POST.get("username", ""))
+    form = LoginForm(request, initial={"username": username})
+    return render(request, "registration/login.html", {
+        "form": form, "lockout_message": lockout.lockout_message(username),
+        "next": request.POST.get("next", "")}, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+@login_required
+def locked_accounts(request):
+    # Outside the security administrator's remit the page does not exist.
+    if not request.user.has_perm("cities.unlock_accounts"):
+        raise Http404
+    return render(request, "cities/locked_accounts.html", {
+        "accounts": lockout.locked_accounts(), "failure_limit": settings.LOGIN_FAILURE_LIMIT,
+        "lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES})
+
+
+@login_required
+@require_POST
+def unlock_account(request):
+    if not request.user.has_perm("cities.unlock_accounts"):
+        raise Http404
+    username = request.POST.get("username", "")
+    if lockout.locked_until(username) is None:
+        raise Http404
+    lockout.unlock_account(username, by=request.user)
+    messages.success(request, _("Account “%(username)s” unlocked: it can sign in again.") % {"username": username})
+    return redirect("locked_accounts")
+
+
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     success_url = reverse_lazy("password_change_done")
@@ -39,4 +77,3 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             return self.form_invalid(form)
         update_session_auth_hash(self.request, user)
         return HttpResponseRedirect(self.get_success_url())
-

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import openpyxl
 import pytest
+from django.http import HttpRequest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
@@ -324,7 +325,7 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
 
 
 def login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
 
 
 @pytest.mark.parametrize("persona, role", [
@@ -473,7 +474,7 @@ def test_each_role_renders_with_the_demo_data(client, settings, db, time_machine
     time_machine.move_to(dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
     settings.DEBUG = True
     call_command("load_demo", stdout=io.StringIO())
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     shown = page_tables(response.content.decode())

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.http import HttpRequest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -42,7 +43,7 @@ def fushun_plan(fushun_city, fushun_officer):
 
 
 def _login(client, user):
-    assert client.login(username=user.username, password=PASSWORD)
+    assert client.login(request=HttpRequest(), username=user.username, password=PASSWORD)
     return client
 
 
