@@ -227,7 +227,7 @@ AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
 # axes.W006 warns that a lock by username alone lets an attacker rotate addresses: that is the point here
 # (a lock by address would lock out a whole NAT-ed bureau; the account is what we protect).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+SILENCED_SYSTEM_CHECKS += ["axes.W006"]
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
