@@ -287,5 +287,5 @@ def test_full_report_follows_a_real_worker_and_beat(tmp_path):
 
     beat_check = seen["beat_down"]["checks"]["beat"]
     assert (beat_check["detail"], beat_check["stale_after"]) == ("stale", 3)
-    assert beat_check["age_seconds"] > 3
+    assert beat_check["age_seconds"] >= 3  # older than 3 s, shown to a tenth
     assert seen["warning_when_down"] is True
