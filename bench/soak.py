@@ -33,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ipcity.supervise import environment, supervisorctl_command  # noqa: E402
+from ipcity.supervise import environment, supervisorctl  # noqa: E402
 
 PASSWORD = "Demo-ipcity-2026"
 GENERATED = re.compile(r"generated \S+ \(file (\d+)\) as ")
@@ -151,10 +151,6 @@ def sweep_loop(env, tally: Tally, until: float, every: float) -> None:
         time.sleep(every)
 
 
-def ctl(env, *args) -> str:
-    return subprocess.run(supervisorctl_command(*args), env=env, capture_output=True, text=True).stdout.strip()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=600)
@@ -201,7 +197,7 @@ def main() -> None:
         kills = []
         for index in range(options.kills):
             time.sleep(max(0.0, started + options.seconds * (index + 1) / (options.kills + 1) - time.monotonic()))
-            pid = int(ctl(env, "pid", "worker") or 0)
+            pid = int(supervisorctl(env, "pid", "worker") or 0)
             if pid:
                 os.kill(pid, signal.SIGKILL)
                 kills.append(round(time.monotonic() - started))

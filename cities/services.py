@@ -12,7 +12,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cities import audit
@@ -27,7 +26,8 @@ from cities.enums import (
     Role,
     Tier,
 )
-from cities.models import ApiToken, City, Designation, Membership, Province, User
+from cities.models import City, Designation, Membership, Province, User
+from cities.tokens import revoke_all_api_tokens
 from ipcity.dates import add_years, local_today, term_end_for
 
 # Holding a higher rung ends the lower ones (a pilot that becomes a demonstration city).
@@ -274,7 +274,7 @@ def end_access(user: User) -> int:
     tokens; the number of tokens revoked. Called inside the service that decided it, which audits."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return revoke_all_api_tokens(user)
 
 
 @transaction.atomic

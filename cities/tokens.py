@@ -97,3 +97,9 @@ audit.register_actions({
     "api_token.create": gettext_lazy("Created API token"),
     "api_token.revoke": gettext_lazy("Revoked API token"),
 })
+
+
+def revoke_all_api_tokens(user: User) -> int:
+    """Revoke every live token of ``user`` (the account was disabled, reset or lost a role); the number revoked.
+    Called inside the service that decided it, which audits."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())

@@ -40,6 +40,14 @@ def supervisorctl_command(*args: str) -> list[str]:
     return [str(executable if executable.exists() else shutil.which("supervisorctl")), "-c", str(CONF), *args]
 
 
+def supervisorctl(env: dict[str, str], *args: str) -> str:
+    """What ``supervisorctl ARGS`` prints (stripped), for the stack whose environment is ``env``."""
+    import subprocess
+
+    return subprocess.run(supervisorctl_command(*args), env=env, capture_output=True, text=True,
+                          timeout=30).stdout.strip()
+
+
 def main() -> None:
     env = environment()
     Path(env["IPCITY_VAR_DIR"]).mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ipcity.supervise import environment, supervisorctl_command
+from ipcity.supervise import environment, supervisorctl
 from tests.processes import ROOT, free_port, migrated_database, process_env, run_python, wait_for
 
 # The stack's own worker (another test's workers may share REDIS_URL's broker).
@@ -56,10 +56,6 @@ def stack():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def ctl(env, *args) -> str:
-    return subprocess.run(supervisorctl_command(*args), env=env, capture_output=True, text=True, timeout=30).stdout
-
-
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:
@@ -69,8 +65,8 @@ def healthy(url: str) -> bool:
 
 
 def worker_pid(env) -> int:
-    status = ctl(env, "status", "worker")
-    return int(ctl(env, "pid", "worker").strip() or 0) if " RUNNING " in f" {status} " else 0
+    status = supervisorctl(env, "status", "worker")
+    return int(supervisorctl(env, "pid", "worker").strip() or 0) if " RUNNING " in f" {status} " else 0
 
 
 def workers_answering(env) -> int:
@@ -82,7 +78,7 @@ def test_worker_killed_under_the_supervisor_is_back_within_30_s_and_the_web_keep
     wait_for(lambda: healthy(url), timeout=90, every=0.5, what="the web server")
     first = wait_for(lambda: worker_pid(env), timeout=90, every=0.5, what="the worker running")
     wait_for(lambda: workers_answering(env), timeout=60, every=0.5, what="the worker answering")
-    stack_pids = {name: int(ctl(env, "pid", name).strip()) for name in ("redis", "beat", "web")
+    stack_pids = {name: int(supervisorctl(env, "pid", name).strip()) for name in ("redis", "beat", "web")
                   if env["IPCITY_EMBEDDED_REDIS"] == "true" or name != "redis"}
 
     failures, done = [], threading.Event()
@@ -111,7 +107,7 @@ def test_worker_killed_under_the_supervisor_is_back_within_30_s_and_the_web_keep
     assert failures == []  # the web server answered throughout
     assert "WARN exited: worker (terminated by SIGKILL; not expected)" in text
     assert text.count("spawned: 'worker' with pid") == 2
-    assert {name: int(ctl(env, "pid", name).strip()) for name in stack_pids} == stack_pids  # the others untouched
+    assert {name: int(supervisorctl(env, "pid", name).strip()) for name in stack_pids} == stack_pids  # the others untouched
     # The container's probe of its web server answers through the same /healthz.
     probe = subprocess.run([sys.executable, "-m", "ipcity.healthcheck"], cwd=ROOT, env={**env, "PORT": env["IPCITY_PORT"]},
                            capture_output=True, text=True, timeout=30)
