@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from cities import services, tokens
 from cities.models import ApiToken, AuditEntry, City, Designation, Membership, Province, User
+from cities.passwords import validate_password_by_administrator
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -184,7 +185,12 @@ class PasswordResetForm(SetPasswordMixin, forms.Form):
 
     def clean(self):
         self.validate_passwords()
-        self.validate_password_for_user(self.user)
+        password = self.cleaned_data.get("password2")
+        if password:
+            try:
+                validate_password_by_administrator(password, self.user)
+            except ValidationError as error:
+                self.add_error("password2", error)
         return super().clean()
 
 
