@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
 from django.contrib.auth import password_validation
-from django.contrib.auth.password_validation import get_default_password_validators, validate_password
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,7 +81,7 @@ class PasswordHistoryValidator:
         if user is None:
             return
         if user.has_usable_password() and check_password(password, user.password):
-            raise ValidationError(_("Choose a password different from the current one."), code="password_reused")
+            raise ValidationError(_("Choose a password different from the current one."), code="password_unchanged")
         if user.pk is None:
             return
         remembered = self._remembered(user).values_list("password", flat=True)[: self.remember]
@@ -108,12 +107,17 @@ class PasswordHistoryValidator:
         return _("Your password cannot be any of your last %(remember)d passwords.") % {"remember": self.remember}
 
 
+def administrator_password_validators() -> list:
+    """The policy's validators for a password an administrator gives an account (a reset), all but the history
+    rule: its refusal would tell the administrator that the password typed is one the account has, or had. The
+    owner must replace it at the next sign-in anyway, by one the history rule checks (it records the
+    administrator's)."""
+    return [v for v in password_validation.get_default_password_validators()
+            if not isinstance(v, PasswordHistoryValidator)]
+
+
 def validate_password_by_administrator(password: str, user) -> None:
-    """The policy's rules for a password an administrator gives ``user`` (a reset), but the history rule: its
-    refusal would tell the administrator that the password typed is one the account has, or had. The owner must
-    replace it at the next sign-in anyway, by one the history rule checks (it records the administrator's)."""
-    validators = [v for v in get_default_password_validators() if not isinstance(v, PasswordHistoryValidator)]
-    validate_password(password, user, password_validators=validators)
+    password_validation.validate_password(password, user, password_validators=administrator_password_validators())
 
 
 def password_expired(user) -> bool:

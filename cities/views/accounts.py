@@ -26,7 +26,9 @@ class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
 
 
 class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
-    pass
+    def validate_password_for_user(self, user, password_field_name="new_password2"):
+        """The policy is checked once, by ``services.change_own_password`` (the view shows its refusal under the
+        new password): each check of the password history hashes the candidate again."""
 
 
 class LoginView(auth_views.LoginView):

@@ -129,7 +129,7 @@ def test_the_change_page_refuses_a_recent_password(client, fushun_officer):
     response = client.post(reverse("password_change"), {
         "old_password": NEW_PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD})
     assert response.status_code == 200
-    assert response.context["form"].errors == {"new_password2": [USED_RECENTLY]}
+    assert response.context["form"].errors == {"new_password1": [USED_RECENTLY]}
     fushun_officer.refresh_from_db()
     assert fushun_officer.check_password(NEW_PASSWORD) is True
 
@@ -232,3 +232,15 @@ def test_the_policy_is_read_from_the_environment():
     assert invalid.returncode == 1
     assert invalid.stderr.strip().splitlines()[-1] == (
         "django.core.exceptions.ImproperlyConfigured: PASSWORD_POLICY must be one of dengbao, asvs, got 'nist'")
+
+
+def test_the_administrator_s_reset_page_applies_the_rules_but_the_history(client, sysadmin, fushun_officer):
+    client.force_login(sysadmin)
+    url = reverse("admin:cities_user_password", args=[fushun_officer.pk])
+    page = client.get(url).content.decode()
+    assert ("密码须包含大写字母、小写字母、数字、特殊字符四类中的至少3类。" in page,
+            "新密码不能与最近5次使用过的密码相同。" in page) == (True, False)
+    refused = client.post(url, {"password1": "zxcvbnmasdf", "password2": "zxcvbnmasdf"})
+    assert refused.context["form"].errors == {"password2": [THREE_OF_FOUR]}
+    fushun_officer.refresh_from_db()
+    assert (fushun_officer.check_password(PASSWORD), fushun_officer.must_change_password) == (True, False)

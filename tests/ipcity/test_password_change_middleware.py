@@ -113,7 +113,7 @@ def test_keeping_the_administrator_s_password_is_refused(client, newcomer):
     response = client.post(reverse("password_change"), {
         "old_password": PASSWORD, "new_password1": PASSWORD, "new_password2": PASSWORD})
     assert response.status_code == 200
-    assert response.context["form"].errors == {"new_password2": ["新密码不能与当前密码相同。"]}
+    assert response.context["form"].errors == {"new_password1": ["新密码不能与当前密码相同。"]}
     newcomer.refresh_from_db()
     assert newcomer.must_change_password is True
     assert AuditEntry.objects.filter(action="auth.password_change").count() == 0
