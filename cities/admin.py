@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import AdminUserCreationForm, SetPasswordMixin
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -24,6 +25,7 @@ from django_celery_beat.models import PeriodicTask
 
 from cities import services, tokens
 from cities.models import ApiToken, AuditEntry, City, Designation, Membership, Province, User
+from cities.passwords import administrator_password_validators, validate_password_by_administrator
 from ipcity.beat import SCHEDULABLE_TASKS
 
 
@@ -184,10 +186,16 @@ class PasswordResetForm(SetPasswordMixin, forms.Form):
     def __init__(self, user, *args, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_validators_help_text_html(administrator_password_validators())
 
     def clean(self):
         self.validate_passwords()
-        self.validate_password_for_user(self.user)
+        password = self.cleaned_data.get("password2")
+        if password:
+            try:
+                validate_password_by_administrator(password, self.user)
+            except ValidationError as error:
+                self.add_error("password2", error)
         return super().clean()
 
 

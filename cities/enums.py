@@ -79,3 +79,10 @@ CURRENT_DESIGNATION_STATUSES = frozenset({DesignationStatus.ACTIVE, DesignationS
 # after its 3-year term until a re-review decides (S1 三(三)3: pass keeps it, a second
 # failure revokes it); demonstration cultivation lasts until the city is designated.
 EXPIRING_TIERS = frozenset({Tier.PILOT, Tier.STRONG_CITY_CANDIDATE})
+
+
+class PasswordChangeReason(models.TextChoices):
+    """Why an account must set a new password before it may do anything else."""
+
+    SET_BY_ADMINISTRATOR = "set_by_administrator", _("Set by an administrator")
+    EXPIRED = "expired", _("Expired")

@@ -11,6 +11,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import translation
 
+from cities.passwords import password_change_reason
 from ipcity.audit_context import audit_request_context
 
 # The session key holding when the session's user signed in (a Unix time).
@@ -84,11 +85,12 @@ class UploadRedirectMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """A signed-in user whose password an administrator set (``User.must_change_password``: a new account, a
-    reset) is sent to the password-change page from every page but that one, signing out, the language switch
-    and the health check. Static files never get here (WhiteNoise answers them first); the API's endpoints
-    (namespace ``api``, but for its two HTML pages of documentation) answer 403 themselves, to a session and a
-    token alike (``ipcity.api_permissions.IsAuthenticated``)."""
+    """A signed-in user who must set a new password (``cities.passwords.password_change_reason``: an administrator
+    set it — a new account, a reset — or it is older than ``PASSWORD_MAX_AGE_DAYS``) is sent to the
+    password-change page, which says why, from every page but that one, signing out, the language switch and the
+    health check. Static files never get here (WhiteNoise answers them first); the API's endpoints (namespace
+    ``api``, but for its two HTML pages of documentation) answer 403 themselves, to a session and a token alike
+    (``ipcity.api_permissions.IsAuthenticated``)."""
 
     ALLOWED_URL_NAMES = frozenset({"password_change", "password_change_done", "logout", "set_language", "healthz"})
     API_PAGES = frozenset({"docs", "redoc"})
@@ -101,7 +103,7 @@ class PasswordChangeRequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not getattr(user, "must_change_password", False):
+        if user is None or password_change_reason(user) is None:
             return None
         match = request.resolver_match
         if match.url_name in self.ALLOWED_URL_NAMES:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipcity import embedded_redis
 from ipcity.env import env_bool, env_int, env_list, env_rate, env_str
+from ipcity.password_policy import DEFAULT_MAX_AGE_DAYS, DENGBAO, password_validators
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("IPCITY_VAR_DIR", str(BASE_DIR / "var")))
@@ -176,12 +177,14 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Password policy (README "Password policy"): the 等保 2.0 profile (3 of 4 kinds of characters, the last 5 not
+# reusable, 90 days) or OWASP ASVS's (12 characters, no composition, history or expiry rules).
+PASSWORD_POLICY = env_str("PASSWORD_POLICY", DENGBAO)
+AUTH_PASSWORD_VALIDATORS = password_validators(PASSWORD_POLICY)
+# A password older than this must be changed before anything else (0: never).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS[PASSWORD_POLICY])
+if PASSWORD_MAX_AGE_DAYS < 0:
+    raise ImproperlyConfigured("PASSWORD_MAX_AGE_DAYS must be 0 (passwords never expire) or more.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
