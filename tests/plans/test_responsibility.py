@@ -23,10 +23,10 @@ from plans.services.plans import load_national_plan
 from plans.services.responsibility import load_list_json, report_progress, verify_progress
 from tests.factories import CityFactory, DesignationFactory
 from tests.utils import queries_for
+from tests.files import PDF as PDF_BYTES
 
 FUSHUN_JSON = django_settings.BASE_DIR / "plans" / "data" / "responsibility_list_fushun_2021.json"
 WORK_AREAS = ["推动知识产权高质量创造", "促进知识产权高效益运用", "强化知识产权高标准保护", "推进知识产权高效能管理服务"]
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
