@@ -24,7 +24,6 @@ from django.core.files.storage import default_storage
 from evaluations.basic_info import load_template
 from evaluations.enums import FORMAL_MATERIALS, ApplicationState, CycleKind, CycleStatus, MaterialKind, NarrativeDocument
 from evaluations.models import (
-from tests.files import PDF
     Application,
     Argumentation,
     Attestation,
@@ -37,6 +36,7 @@ from tests.files import PDF
     RecommendationLetter,
 )
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CITY_DEADLINE, PROVINCE_DEADLINE = dt.date(2099, 8, 17), dt.date(2099, 8, 31)
 
 

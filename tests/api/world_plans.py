@@ -12,8 +12,8 @@ from plans.enums import ItemStatus, Requirement
 from plans.models import NationalPlan, NationalTask, ProgressEvidence
 from plans.services import plans as plan_services
 from plans.services import responsibility as list_services
-from tests.files import PDF
 
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 # One shared file under the tests' MEDIA_ROOT (written once), so that building the world many times adds nothing.
 EVIDENCE_NAME = "progress/matrix/evidence.pdf"
 

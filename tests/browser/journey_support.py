@@ -36,7 +36,6 @@ from tests.browser.conftest import PageWatch
 from tests.factories import PASSWORD, CityFactory, ProvinceFactory, user_with_role
 from tests.files import PDF
 
-# The smallest file the upload check takes for a PDF.
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Reviewers outside 辽宁 (expert1 … expert5) and one of 辽宁, whom the conflict rules must skip for 抚顺.
 OUTSIDE_REVIEWERS = [f"expert{n}" for n in range(1, 6)]

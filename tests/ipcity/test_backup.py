@@ -38,9 +38,9 @@ from evaluations.materials import attach_generated_file
 from evaluations.services.applications import new_application
 from evaluations.services.cycles import create_cycle
 from tests.factories import CityFactory, DesignationFactory, ProvinceFactory, user_with_role
-from tests.files import PDF
 
 ROOT = Path(__file__).resolve().parents[2]
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WORKBOOK = "media/imports/2026/城市名单.xlsx"
 WORKBOOK_CONTENT = b"PK\x03\x04 a workbook"
 OLD_ARCHIVES = ["ipcity-backup-20200101-020000.zip", "ipcity-backup-20210101-020000.zip"]
