@@ -76,7 +76,7 @@ def check_pdf(file: IO[bytes], name: str) -> None:
         reader = PdfReader(file, strict=False)
         encrypted = reader.is_encrypted
         found = [] if encrypted else pdf_active_content(reader)
-    except Exception:  # whatever pypdf (or a RecursionError on a deeply nested object) trips on, the document cannot be checked
+    except Exception:  # whatever pypdf trips on (a RecursionError too): the document cannot be checked
         raise damaged(name) from None
     if encrypted:
         raise ValidationError(
@@ -132,9 +132,9 @@ def pdf_active_content(reader: PdfReader) -> list[str]:
 
 def _runs_script(action) -> bool:
     """Whether an action, or one chained after it with /Next, is a JavaScript or launch action."""
-    pending, seen = [action], 0
-    while pending and seen < 1000:
-        seen += 1
+    pending, steps = [action], 0
+    while pending and steps < 1000:  # a chain of /Next that loops back ends here
+        steps += 1
         current = pending.pop()
         current = current.get_object() if isinstance(current, IndirectObject) else current
         if isinstance(current, ArrayObject):
@@ -179,7 +179,7 @@ def check_image(file: IO[bytes], name: str, content_type: str) -> None:
     end = png_end(data) if pillow_format == "PNG" else jpeg_end(data)
     if end is None:
         raise damaged(name)
-    if end < len(data):
+    if data[end:].strip(b"\x00"):  # zero bytes after the end are padding some scanners write
         raise ValidationError(
             _("“%(name)s” carries %(size)s of other data after the end of the image and is refused. Save the image "
               "again with an image editor and upload that.") % {"name": name, "size": filesizeformat(len(data) - end)},

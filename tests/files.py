@@ -111,7 +111,7 @@ def pdf_with(*, catalog: dict | None = None, page: dict | None = None, annotatio
     AcroForm (``embedded_file``: "names" adds an /EmbeddedFiles name tree, "attachment" a file attachment)."""
     writer = PdfWriter()
     page_object = writer.add_blank_page(595, 842)
-    root = writer._root_object
+    root = writer.root_object
     for key, value in (catalog or {}).items():
         root[_name(key)] = value
     for key, value in (page or {}).items():

@@ -282,6 +282,10 @@ def test_image_above_the_pixel_limit_is_refused(monkeypatch):
     assert error.value.messages == ["“扫描.png”的像素总数超过 2 百万，超出图像允许的上限。"]
 
 
+def test_zero_padding_after_a_jpeg_is_accepted():
+    assert check("扫描.jpg", JPEG + bytes(512)).content_type == m.JPEG
+
+
 def test_jpeg_end_follows_segments_past_an_eoi_inside_a_comment():
     # An FFD9 inside a COM segment (as in an embedded thumbnail) is not the image's end.
     with_comment = JPEG[:2] + b"\xff\xfe\x00\x06\xff\xd9xx" + JPEG[2:]

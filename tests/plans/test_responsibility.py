@@ -246,8 +246,10 @@ def test_progress_is_refused_for_a_wrong_file_or_reporter(fushun_list, fushun_of
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
-@pytest.mark.parametrize("hostile", [h for h in hostile_files() if h.id in {"pdf-javascript-openaction", "php-after-jpeg",
-                                                                      "macro-workbook"}], ids=lambda h: h.id)
+EVIDENCE_HOSTILE = [h for h in hostile_files() if h.id in {"pdf-javascript-openaction", "php-after-jpeg", "macro-workbook"}]
+
+
+@pytest.mark.parametrize("hostile", EVIDENCE_HOSTILE, ids=lambda h: h.id)
 def test_hostile_evidence_is_refused_and_audited(fushun_list, fushun_officer, fushun_city, media, hostile):
     item = fushun_list.items.get(number=1)
     with pytest.raises(ValidationError) as refused:
