@@ -1,5 +1,5 @@
 """What an accepted type of file may not carry: active content in PDFs, anything but the picture in images,
-macros in Office and OpenDocument files.
+macros in Office, WPS and OpenDocument files.
 
 ``evaluations.materials.check_file`` calls ``check_content`` once the type is known from the content, so every
 upload path that checks files (materials on the page and the API, progress evidence) refuses the same things.
@@ -15,6 +15,7 @@ from typing import IO
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+import olefile
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
@@ -46,6 +47,11 @@ FINDING_ORDER = ("/OpenAction", "/AA", "/JavaScript", "/JS", "/Launch", "/Embedd
 MACRO_FILE_NAMES = frozenset({"vbaproject.bin", "vbadata.xml", "vbaprojectsignature.bin"})
 MACRO_FOLDERS = ("xl/macrosheets/", "basic/", "scripts/")
 MAX_CONTENT_TYPES_BYTES = 1024 * 1024
+# Storages of an OLE2 compound file (.doc, .xls, .wps, .et) holding a VBA project: Word's "Macros", Excel's
+# "_VBA_PROJECT_CUR", and the "VBA" storage inside either.
+OLE2_MACRO_STORAGES = frozenset({"macros", "_vba_project_cur", "vba"})
+OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
+ZIP_MAGIC = b"PK\x03\x04"
 
 
 def damaged(name: str) -> ValidationError:
@@ -58,13 +64,13 @@ def check_content(file: IO[bytes], name: str, content_type: str) -> None:
         check_pdf(file, name)
     elif content_type in PILLOW_FORMATS:
         check_image(file, name, content_type)
-    elif _is_zip(file):
-        check_macros(file, name)
-
-
-def _is_zip(file: IO[bytes]) -> bool:
-    file.seek(0)
-    return file.read(4) == b"PK\x03\x04"
+    else:
+        file.seek(0)
+        head = file.read(len(OLE2_MAGIC))
+        if head == OLE2_MAGIC:
+            check_ole2_macros(file, name)
+        elif head.startswith(ZIP_MAGIC):
+            check_macros(file, name)
 
 
 # --- PDF -----------------------------------------------------------------------------------------
@@ -272,6 +278,28 @@ def check_macros(file: IO[bytes], name: str) -> None:
                     found.append("macroEnabled")
     except Exception:
         raise damaged(name) from None
+    _refuse_macros(name, found)
+
+
+def check_ole2_macros(file: IO[bytes], name: str) -> None:
+    """Refuse a legacy Office or WPS document (OLE2 compound file) holding a VBA project. (PowerPoint 97–2003 keeps
+    its VBA inside the presentation stream, which is not looked into.)"""
+    file.seek(0)
+    try:
+        with olefile.OleFileIO(file) as compound:
+            paths = compound.listdir(streams=True, storages=True)
+    except Exception:  # whatever olefile trips on, the file is unusable
+        raise damaged(name) from None
+    found = set()
+    for path in paths:
+        for depth, part in enumerate(path):
+            if part.lower() in OLE2_MACRO_STORAGES:
+                found.add("/".join(path[: depth + 1]))
+                break
+    _refuse_macros(name, sorted(found))
+
+
+def _refuse_macros(name: str, found: list[str]) -> None:
     if found:
         shown = ", ".join(found[:3]) + (", …" if len(found) > 3 else "")
         raise ValidationError(

@@ -37,7 +37,7 @@ from evaluations.enums import (
     ApplicationState,
     MaterialKind,
 )
-from evaluations.file_checks import check_content, damaged
+from evaluations.file_checks import OLE2_MAGIC, ZIP_MAGIC, check_content, damaged
 from evaluations.models import Application, Material, MaterialFile
 from evaluations.selectors import applications_visible_to, shown_state
 from ipcity.text import clean_display_name, clean_file_name
@@ -94,8 +94,6 @@ OLE2_TYPES = frozenset({DOC, XLS, PPT, WPS, ET})
 OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
 ODF_TYPES = frozenset({ODT, ODS})
 
-OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
-ZIP_MAGIC = b"PK\x03\x04"
 HEAD_SIZE = 2048
 CHUNK_SIZE = 256 * 1024
 

@@ -82,6 +82,32 @@ def with_members(package: bytes, members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def ole2_bytes(*, storage: str = "") -> bytes:
+    """A minimal real OLE2 compound file (the container of .doc, .xls, .ppt, .wps, .et): a root holding an empty
+    ``WordDocument`` stream and, when given, an empty ``storage`` (Word keeps its VBA project in ``Macros``, Excel in
+    ``_VBA_PROJECT_CUR``)."""
+    free, end_of_chain, fat_sector, no_stream = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
+
+    def u32(*values: int) -> bytes:
+        return b"".join(value.to_bytes(4, "little") for value in values)
+
+    header = (bytes.fromhex("d0cf11e0a1b11ae1") + bytes(16) + (0x3E).to_bytes(2, "little") + (3).to_bytes(2, "little")
+              + bytes.fromhex("feff") + (9).to_bytes(2, "little") + (6).to_bytes(2, "little") + bytes(6)
+              + u32(0, 1, 1, 0, 4096, end_of_chain, 0, end_of_chain, 0) + u32(0) + u32(*[free] * 108))
+    fat = u32(fat_sector, end_of_chain) + u32(*[free] * 126)
+
+    def entry(name: str, kind: int, *, left: int = no_stream, right: int = no_stream, child: int = no_stream) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le")
+        return (encoded.ljust(64, b"\0") + len(encoded).to_bytes(2, "little") + bytes([kind, 1])
+                + u32(left, right, child) + bytes(16 + 4 + 8 + 8) + u32(end_of_chain, 0, 0))
+
+    entries = [entry("Root Entry", 5, child=1), entry("WordDocument", 2, left=2 if storage else no_stream)]
+    if storage:
+        entries.append(entry(storage, 1))
+    directory = b"".join(entries).ljust(512, b"\0")
+    return header + fat + directory
+
+
 # --- PDFs with active content ---------------------------------------------------------------------
 
 

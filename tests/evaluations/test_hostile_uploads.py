@@ -313,11 +313,21 @@ def docx(extra: dict[str, bytes], content_types: bytes = b"<Types/>") -> bytes:
      "xl/macrosheets/sheet1.xml"),
     ("方案.odt", files.zip_bytes({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<c/>",
                                   "Basic/Standard/Module1.xml": b"<script/>"}), "Basic/Standard/Module1.xml"),
-], ids=["vba", "macro-enabled-type", "activex", "excel4-macro-sheet", "odf-basic"])
+    ("申报函.doc", files.ole2_bytes(storage="Macros"), "Macros"),
+    ("统计表.xls", files.ole2_bytes(storage="_VBA_PROJECT_CUR"), "_VBA_PROJECT_CUR"),
+    ("统计表.et", files.ole2_bytes(storage="_VBA_PROJECT_CUR"), "_VBA_PROJECT_CUR"),
+], ids=["vba", "macro-enabled-type", "activex", "excel4-macro-sheet", "odf-basic", "doc-macros", "xls-vba", "et-vba"])
 def test_office_file_with_macros_is_refused(name, content, found):
     with pytest.raises(ValidationError) as error:
         check(name, content)
     assert error.value.messages == [macro_message(name, found)]
+
+
+def test_legacy_office_file_without_macros_is_accepted_and_a_broken_one_refused():
+    assert check("申报函.doc", files.ole2_bytes()).content_type == m.DOC
+    with pytest.raises(ValidationError) as error:
+        check("申报函.doc", bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504))
+    assert error.value.messages == ["“申报函.doc”已损坏，无法读取。"]
 
 
 # --- Names ------------------------------------------------------------------------------------------------

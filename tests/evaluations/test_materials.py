@@ -25,7 +25,7 @@ from evaluations.models import Application, Cycle, Material, MaterialFile
 from tests.files import JPEG as JPEG_BYTES
 from tests.files import PDF as PDF_BYTES
 from tests.files import PNG as PNG_BYTES
-from tests.files import xlsx_bytes
+from tests.files import ole2_bytes, xlsx_bytes
 
 K = MaterialKind
 S = ApplicationState
@@ -34,7 +34,7 @@ ACCEPTED = ".pdf, .doc, .docx, .wps, .xls, .xlsx, .et, .ppt, .pptx, .odt, .ods, 
 
 # --- Real minimal files --------------------------------------------------------------------
 
-OLE2_BYTES = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
+OLE2_BYTES = ole2_bytes()
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
