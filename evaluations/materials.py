@@ -1,8 +1,9 @@
 """Files of an application: content-checked uploads, versions, generated documents and scoped reads (DESIGN §6).
 
 Every file is checked by its content against an allow-list (the name only has to agree), capped in size
-(and, for zip-based formats, in unpacked size), hashed with SHA-256 while streaming and stored under a
-server-generated name. Old versions are kept.
+(and, for zip-based formats, in unpacked size), refused when it carries active content, data after an image
+or macros (``file_checks``), hashed with SHA-256 while streaming and stored under a server-generated name; its
+original name is kept cleaned for display (``ipcity.text``). A refusal is audited. Old versions are kept.
 """
 
 from __future__ import annotations
