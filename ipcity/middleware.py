@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
+from cities import twofactor
 from ipcity.audit_context import audit_request_context
 
 # The session key holding when the session's user signed in (a Unix time).
@@ -131,3 +134,41 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """After the password (and after a required password change, which comes first): a user with a second factor
+    who has not entered a code in this session is sent to the verification page, and a user who must have one and
+    has none to the enrolment page, from every page but that one, signing out, the language switch and the health
+    check (``cities.twofactor.pending_step``). The page asked for is passed on as ``next``. The API's endpoints
+    answer 403 themselves to such a session (``cities.api.authentication.SessionAuthentication``); tokens are
+    not affected."""
+
+    ALLOWED_URL_NAMES = frozenset({"logout", "set_language", "healthz"})
+    PASSWORD_URL_NAMES = frozenset({"password_change", "password_change_done"})
+    API_PAGES = frozenset({"docs", "redoc"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match.url_name in self.ALLOWED_URL_NAMES:
+            return None
+        if "api" in match.namespaces and match.url_name not in self.API_PAGES:
+            return None
+        if match.url_name in self.PASSWORD_URL_NAMES and getattr(user, "must_change_password", False):
+            return None
+        step = twofactor.pending_step(user)
+        if step is None:
+            return None
+        target = "two_factor_verify" if step is twofactor.Step.VERIFY else "two_factor_enrol"
+        if match.url_name == target:
+            return None
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

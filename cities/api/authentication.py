@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from cities import twofactor
 from cities.tokens import user_for_key
 
 
@@ -30,6 +31,25 @@ class TokenAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request) -> str:
         # A 401 (not 403) tells a client without credentials to authenticate.
         return 'Token realm="ipcity"'
+
+
+class SessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, once its second factor is verified where one is needed (cities/twofactor.py).
+
+    A token is a credential of its own and is not asked for a second factor: its holder created it in a
+    verified session, and the security administrator can revoke it."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        user = result[0]
+        if not user.is_verified() and twofactor.pending_step(user) is not None:
+            raise exceptions.PermissionDenied(
+                _("Complete two-factor sign-in first: enter the code from your authenticator app in the web pages "
+                  "(or set one up there). Until then the API refuses requests made with this session."),
+                code="second_factor_required")
+        return result
 
 
 class TokenScheme(OpenApiAuthenticationExtension):
