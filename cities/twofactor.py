@@ -192,9 +192,8 @@ def verify_second_factor(user: User, *, code: str) -> TOTPDevice | StaticDevice:
 
 
 def enrolled_devices():
-    """Every confirmed authenticator device with its user, the most recently used first."""
-    return (TOTPDevice.objects.filter(confirmed=True).select_related("user")
-            .order_by("-last_used_at", "user__username"))
+    """Every confirmed authenticator device with its user, by username."""
+    return TOTPDevice.objects.filter(confirmed=True).select_related("user").order_by("user__username")
 
 
 def reset_second_factor(user: User, *, by: User | None) -> int:

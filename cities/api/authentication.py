@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular import authentication as spectacular_authentication
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
@@ -59,3 +60,10 @@ class TokenScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return {"type": "apiKey", "in": "header", "name": "Authorization",
                 "description": str(_("“Token ipc_…”: a personal token created in your account."))}
+
+
+class SessionScheme(spectacular_authentication.SessionScheme):
+    """The schema names our session class as drf-spectacular names DRF's (``cookieAuth``)."""
+
+    target_class = SessionAuthentication
+    priority = 0

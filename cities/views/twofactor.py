@@ -25,7 +25,7 @@ from ipcity.forms import StyledForm
 
 
 class CodeForm(StyledForm):
-    code = forms.CharField(label=gettext_lazy("Code"), max_length=32, strip=True, widget=forms.TextInput(attrs={
+    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=32, strip=True, widget=forms.TextInput(attrs={
         "autocomplete": "one-time-code", "autofocus": True, "inputmode": "text", "spellcheck": "false"}))
 
 
