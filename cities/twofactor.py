@@ -86,12 +86,16 @@ def _throttled_message(until: dt.datetime) -> str:
     return _("Too many wrong codes: wait %(seconds)d seconds, then enter the current code.") % {"seconds": seconds}
 
 
-def _check_totp(device: TOTPDevice, code: str) -> None:
-    """Raise ValidationError unless ``code`` is the device's current code (django-otp's throttled check)."""
+def _check_code(device: TOTPDevice | StaticDevice, code: str) -> None:
+    """Raise ValidationError unless ``device`` accepts ``code`` (django-otp's throttled check; a backup code is
+    used up)."""
     allowed, details = device.verify_is_allowed()
     if not allowed:
         raise ValidationError(_throttled_message(details["locked_until"]), code="throttled")
     if not device.verify_token(code):
+        if isinstance(device, StaticDevice):
+            raise ValidationError(_("This is not a valid backup code, or it has been used already."),
+                                  code="wrong_code")
         raise ValidationError(_("The code is not correct: enter the 6 digits your authenticator app shows now."),
                               code="wrong_code")
 
@@ -131,7 +135,7 @@ def confirm_totp_device(device: TOTPDevice, *, code: str, by: User) -> list[str]
     _require_self(user, by)
     if device.confirmed or has_second_factor(user):
         raise ValidationError(_("You already have a second factor."))
-    _check_totp(device, _normalise(code))
+    _check_code(device, _normalise(code))
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
@@ -167,18 +171,13 @@ def verify_second_factor(user: User, *, code: str) -> TOTPDevice | StaticDevice:
             raise ValidationError(_("Enter the code from your authenticator app or one of your backup codes."),
                                   code="empty")
         if code.isdigit():
-            _check_totp(totp, code)
+            _check_code(totp, code)
             audit.record(actor=user, action="2fa.verified", obj=user, data={"with": "authenticator"})
             return totp
         backup = StaticDevice.objects.filter(user=user, confirmed=True).first()
         if backup is None:
             raise ValidationError(_("This is not a valid backup code."), code="wrong_code")
-        allowed, details = backup.verify_is_allowed()
-        if not allowed:
-            raise ValidationError(_throttled_message(details["locked_until"]), code="throttled")
-        if not backup.verify_token(code):
-            raise ValidationError(_("This is not a valid backup code, or it has been used already."),
-                                  code="wrong_code")
+        _check_code(backup, code)
         audit.record(actor=user, action="2fa.verified", obj=user,
                      data={"with": "backup_code", "backup_codes_left": backup.token_set.count()})
         return backup
