@@ -170,7 +170,7 @@ def verify_second_factor(user: User, *, code: str) -> TOTPDevice | StaticDevice:
         if not code:
             raise ValidationError(_("Enter the code from your authenticator app or one of your backup codes."),
                                   code="empty")
-        if code.isdigit():
+        if code.isdigit() and len(code) == totp.digits:  # backup codes have 8 characters
             _check_code(totp, code)
             audit.record(actor=user, action="2fa.verified", obj=user, data={"with": "authenticator"})
             return totp

@@ -25,8 +25,9 @@ from ipcity.forms import StyledForm
 
 
 class CodeForm(StyledForm):
-    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=32, strip=True, widget=forms.TextInput(attrs={
-        "autocomplete": "one-time-code", "autofocus": True, "inputmode": "text", "spellcheck": "false"}))
+    code = forms.CharField(label=gettext_lazy("Verification code"), max_length=32, strip=True,
+                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True,
+                                                         "spellcheck": "false"}))
 
 
 def _next_url(request) -> str:

@@ -70,8 +70,8 @@ def error_of(response) -> list[str]:
 # --- A required user without a device ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/", "/cities/", "/applications/", "/accounts/tokens/", "/audit/",
-                                  "/accounts/two-factor/", "/admin/", "/api/v1/docs/"])
+@pytest.mark.parametrize("path", ["/", "/cities/", "/applications/", "/accounts/tokens/", "/accounts/password/",
+                                  "/audit/", "/accounts/two-factor/", "/admin/", "/api/v1/docs/"])
 def test_national_admin_without_a_device_is_sent_to_enrolment_from_every_page(client, national_admin, path):
     client.force_login(national_admin)
     response = client.get(path)
