@@ -385,3 +385,16 @@ def test_demo_totp_refuses_with_debug_off(settings):
     with translation.override("en"), pytest.raises(CommandError) as error:
         call_command("demo_totp", "cnipa", stdout=io.StringIO())
     assert str(error.value) == "demo_totp runs only with DEBUG on: it is for the demo accounts."
+
+
+def test_reset_command_is_the_way_back_for_the_only_security_admin(secadmin, clock):
+    enrolled(secadmin, clock)
+    out = io.StringIO()
+    call_command("reset_second_factor", "secadmin_t", stdout=out)
+    assert out.getvalue() == "secadmin_t: 2 device(s) deleted\n"
+    assert TOTPDevice.objects.filter(user=secadmin).count() == 0
+    entry = AuditEntry.objects.get(action="2fa.reset")
+    assert (entry.actor, entry.data) == (None, {"username": "secadmin_t", "devices": 2})
+    with translation.override("en"), pytest.raises(CommandError) as error:
+        call_command("reset_second_factor", "secadmin_t", stdout=io.StringIO())
+    assert str(error.value) == "“secadmin_t” has no second factor to reset."
