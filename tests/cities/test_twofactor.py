@@ -398,3 +398,49 @@ def test_reset_command_is_the_way_back_for_the_only_security_admin(secadmin, clo
     with translation.override("en"), pytest.raises(CommandError) as error:
         call_command("reset_second_factor", "secadmin_t", stdout=io.StringIO())
     assert str(error.value) == "“secadmin_t” has no second factor to reset."
+
+
+def _named_routes(resolver=None, namespace=""):
+    """(``namespace:name``, dummy kwargs) of every named URL pattern of the URLconf."""
+    from django.urls import URLPattern, get_resolver
+
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLPattern):
+            if entry.name:
+                converters = getattr(entry.pattern, "converters", {})
+                yield f"{namespace}{entry.name}", {
+                    key: "1" if type(conv).__name__ == "IntConverter" else "x" for key, conv in converters.items()}
+        else:
+            prefix = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _named_routes(entry, prefix)
+
+
+# Open to a national administrator without a second factor: the enrolment page itself, signing out (of the pages
+# and of the admin), the language switch, the health check and Redoc's script (a static file that carries no data);
+# the API's endpoints answer 403 themselves (the session is refused).
+OPEN_BEFORE_ENROLMENT = {"two_factor_enrol", "logout", "admin:logout", "set_language", "healthz", "api:redoc-script"}
+
+
+def test_no_page_of_the_urlconf_opens_before_enrolment(client, national_admin):
+    from django.urls import NoReverseMatch
+
+    client.force_login(national_admin)
+    checked, leaks = 0, []
+    for name, kwargs in _named_routes():
+        try:
+            path = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+        if name in OPEN_BEFORE_ENROLMENT:
+            continue
+        response = client.get(path)
+        checked += 1
+        location = response.get("Location", "") if response.status_code == 302 else ""
+        if name.startswith("api:") and name not in ("api:docs", "api:redoc"):
+            if response.status_code not in (403, 405):
+                leaks.append((name, path, response.status_code))
+        elif not location.startswith(reverse("two_factor_enrol")):
+            leaks.append((name, path, response.status_code, location))
+    assert leaks == []
+    assert checked > 150
