@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import translation
 
 from cities import twofactor
@@ -150,9 +151,17 @@ class SecondFactorMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.password_rule = PasswordChangeRequiredMiddleware(get_response)
 
     def __call__(self, request):
         return self.get_response(request)
+
+    def password_change_due(self, request) -> bool:
+        """Whether ``PasswordChangeRequiredMiddleware`` sends this user to the password page: its rule is asked
+        (as for the home page), not copied, so that the two never disagree and send the user back and forth."""
+        probe = copy.copy(request)
+        probe.resolver_match = resolve(reverse("home"))
+        return self.password_rule.process_view(probe, None, (), {}) is not None
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
@@ -163,7 +172,7 @@ class SecondFactorMiddleware:
             return None
         if "api" in match.namespaces and match.url_name not in self.API_PAGES:
             return None
-        if match.url_name in self.PASSWORD_URL_NAMES and getattr(user, "must_change_password", False):
+        if match.url_name in self.PASSWORD_URL_NAMES and self.password_change_due(request):
             return None
         step = twofactor.pending_step(user)
         if step is None:

@@ -129,6 +129,20 @@ def test_password_change_comes_before_enrolment(client, national_admin):
     assert client.get(reverse("two_factor_enrol"))["Location"] == reverse("password_change")
 
 
+def test_password_change_comes_before_verification(client, fushun_officer, clock):
+    enrolled(fushun_officer, clock)
+    fushun_officer.must_change_password = True
+    fushun_officer.save(update_fields=["must_change_password"])
+    client.force_login(fushun_officer)
+    assert client.get("/")["Location"] == reverse("password_change")
+    assert client.get(reverse("password_change")).status_code == 200
+    assert client.get(reverse("two_factor_verify"))["Location"] == reverse("password_change")
+    fushun_officer.must_change_password = False
+    fushun_officer.save(update_fields=["must_change_password"])
+    assert client.get(reverse("password_change"))["Location"] == (
+        f"{reverse('two_factor_verify')}?next=%2Faccounts%2Fpassword%2F")
+
+
 def test_the_rule_is_switched_off_by_the_setting(client, national_admin, settings):
     settings.TWO_FACTOR_ENFORCED = False
     client.force_login(national_admin)
