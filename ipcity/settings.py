@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cities",
     "evaluations",
     "reviews",
@@ -66,9 +69,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor in this session (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "ipcity.middleware.SessionLifetimeMiddleware",
     "ipcity.middleware.PasswordChangeRequiredMiddleware",
+    # After the password change: verify the second factor, or enrol one (cities/twofactor.py).
+    "ipcity.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ipcity.middleware.AuditContextMiddleware",
@@ -231,6 +238,13 @@ AXES_ENABLE_ADMIN = False
 # axes.W006 warns that a lock by username alone lets an attacker rotate addresses: that is the point here
 # (a lock by address would lock out a whole NAT-ed bureau; the account is what we protect).
 SILENCED_SYSTEM_CHECKS += ["axes.W006"]
+# Two-factor sign-in (django-otp; README "Two-factor sign-in"). An enrolled account always enters a code after
+# its password; TWO_FACTOR_ENFORCED decides whether national administrators and the 三员 must enrol.
+TWO_FACTOR_ENFORCED = env_bool("TWO_FACTOR_ENFORCED", True)
+OTP_TOTP_ISSUER = "ipcity"
+# After each wrong code a device refuses codes for 1, 2, 4, 8 … seconds (django-otp's own throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -296,7 +310,7 @@ REST_FRAMEWORK = {
     # class comes first so that a request without credentials gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "cities.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "cities.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ipcity.api_permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [
