@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ipcity.middleware.AuditContextMiddleware",
+    # Inside AuditContextMiddleware, so that its entries carry the client IP.
+    "cities.middleware.AccessDeniedAuditMiddleware",
     "ipcity.middleware.UploadRedirectMiddleware",
     # Last: it turns a lockout signalled during authentication into the login page with its message.
     "axes.middleware.AxesMiddleware",

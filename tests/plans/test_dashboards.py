@@ -348,7 +348,8 @@ def test_every_table_exports_the_rows_of_the_page(client, country, request, pers
         export = client.get(reverse("dashboard_export", args=[key]), {"year": YEAR})
         assert export.status_code == 200
         assert export["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        assert export["Content-Disposition"] == f'attachment; filename="{key}-{YEAR}.xlsx"'
+        assert export["Content-Disposition"] == (
+            f'attachment; filename="{key}-{YEAR}.xlsx"; filename*=UTF-8\'\'{key}-{YEAR}.xlsx')
         assert normalized(xlsx_rows(export.content)) == normalized(shown[key]), key
 
 
