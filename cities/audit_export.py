@@ -17,6 +17,7 @@ The file's SM3 and SHA-256 go into the ``audit.export`` / ``audit.purge`` entry 
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -24,8 +25,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -49,15 +54,26 @@ def _city(entry: AuditEntry) -> str:
     return (entry.city.full_name or entry.city.name) if entry.city_id else ""
 
 
+@functools.lru_cache(maxsize=512)
+def _label(language: str, key: str) -> str:
+    return str(audit.action_label(key))
+
+
+@functools.lru_cache(maxsize=512)
+def _type_name(language: str, content_type_id: int) -> str:
+    return str(ContentType.objects.get_for_id(content_type_id).name)
+
+
 COLUMNS: list[tuple[Any, Callable[[AuditEntry], Any]]] = [
     (_("ID"), lambda entry: entry.pk),
     (_("Time"), lambda entry: timezone.localtime(entry.created_at).isoformat(timespec="microseconds")),
     (_("Actor ID"), lambda entry: entry.actor_id),
     (_("Actor"), lambda entry: entry.actor_name),
     (_("Action key"), lambda entry: entry.action),
-    (_("Action"), lambda entry: str(audit.action_label(entry.action))),
+    (_("Action"), lambda entry: _label(get_language(), entry.action)),
     (_("Object type ID"), lambda entry: entry.content_type_id),
-    (_("Object type"), lambda entry: str(entry.content_type.name) if entry.content_type_id else ""),
+    (_("Object type"), lambda entry: _type_name(get_language(), entry.content_type_id) if entry.content_type_id
+     else ""),
     (_("Object ID"), lambda entry: entry.object_id),
     (_("Object"), lambda entry: entry.object_repr),
     (_("From state"), lambda entry: entry.from_state),
@@ -82,7 +98,7 @@ def row(entry: AuditEntry) -> list[Any]:
 
 
 def entries_in_chain_order(queryset) -> Iterable[AuditEntry]:
-    return queryset.select_related("content_type", "city").order_by("pk").iterator(chunk_size=CHUNK)
+    return queryset.select_related("city").order_by("pk").iterator(chunk_size=CHUNK)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -112,16 +128,20 @@ def write_xlsx(entries: Iterable[AuditEntry], out: BinaryIO) -> int:
     sheet.append(headers())
     count = 0
     for entry in entries:
-        cells = []
-        for value in row(entry):
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # text stays text: "=..." is never a formula
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([_xlsx_cell(sheet, value) for value in row(entry)])
         count += 1
     workbook.save(out)
     return count
+
+
+def _xlsx_cell(sheet, value: Any) -> Any:
+    if value == "":
+        return None  # a workbook has no empty text: an empty cell
+    if isinstance(value, str) and value.startswith("="):  # openpyxl would store it as a formula
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 WRITERS = {CSV: write_csv, XLSX: write_xlsx}
@@ -153,10 +173,19 @@ def write(queryset, *, fmt: str, out: BinaryIO) -> Written:
 def export_audit_log(queryset, *, fmt: str, filters: dict[str, str], filename: str, out: BinaryIO,
                      by: User) -> Written:
     """The audit administrator's export of ``queryset`` (the page's filtered entries) to ``out``, audited as
-    ``audit.export`` with the filter, the row count and the file's hashes."""
+    ``audit.export`` with the filter, the row count and the file's hashes. More rows than
+    ``IPCITY["AUDIT_EXPORT_MAX_ROWS"]`` allows for the format: a ValidationError, and nothing is written."""
     require(by, "cities.export_audit_log")
     if fmt not in WRITERS:
         raise ValueError(f"unknown export format {fmt!r}")
+    limit, count = settings.IPCITY["AUDIT_EXPORT_MAX_ROWS"][fmt], queryset.count()
+    if count > limit:
+        facts = {"count": count, "limit": limit}
+        if fmt == CSV:
+            raise ValidationError(_("These filters match %(count)s entries; an export holds at most %(limit)s. "
+                                    "Narrow the dates or the action and export in parts.") % facts)
+        raise ValidationError(_("These filters match %(count)s entries; an Excel export holds at most %(limit)s. "
+                                "Narrow the dates or the action, or export to CSV, which holds more.") % facts)
     written = write(queryset, fmt=fmt, out=out)
     with transaction.atomic():
         audit.record(actor=by, action="audit.export", data={

@@ -6,7 +6,7 @@ import tempfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -55,6 +55,11 @@ def audit_log_export(request, fmt: str):
     try:
         audit_export.export_audit_log(audit_filter.qs, fmt=fmt, filters=filters, filename=name, out=out,
                                       by=request.user)
+    except ValidationError as exc:
+        out.close()
+        for message in exc.messages:
+            messages.error(request, message)
+        return _render(request, audit_filter, status=400)
     except BaseException:
         out.close()
         raise

@@ -432,3 +432,19 @@ def test_the_purge_passes_the_closed_gate_and_closes_it_again(history, settings,
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM cities_auditentry WHERE id = %s", [history[3].pk])
     assert AuditEntry.objects.count() == 2
+
+
+@pytest.mark.parametrize(("fmt", "message"), [
+    ("csv", "筛选条件匹配 3 条记录；每次导出最多 2 条。请缩小日期或操作范围，分批导出。"),
+    ("xlsx", "筛选条件匹配 3 条记录；每次导出 Excel 最多 2 条。请缩小日期或操作范围，或改为导出 CSV（可容纳更多记录）。"),
+])
+def test_an_export_above_the_row_limit_is_refused(client, audit_admin, logged, settings, fmt, message):
+    settings.IPCITY = {**settings.IPCITY, "AUDIT_EXPORT_MAX_ROWS": {"csv": 2, "xlsx": 2}}
+    client.force_login(audit_admin)
+    client.cookies["django_language"] = "zh-hans"
+    response = client.get(reverse("audit_log_export", args=[fmt]), {"action": "place."})
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not AuditEntry.objects.filter(action="audit.export").exists()
+    settings.IPCITY = {**settings.IPCITY, "AUDIT_EXPORT_MAX_ROWS": {"csv": 3, "xlsx": 3}}
+    assert client.get(reverse("audit_log_export", args=[fmt]), {"action": "place."}).status_code == 200
