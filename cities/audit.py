@@ -38,6 +38,12 @@ ACTION_LABELS: dict[str, Any] = {
     # that the log shows the labels in every process.
     "system.backup": _("Made a backup"),
     "system.restore": _("Restored a backup"),
+    # Written by cities.middleware, ipcity.downloads and cities.audit_export.
+    "access.denied": _("Access refused"),
+    "file.download": _("Downloaded a file"),
+    "file.export": _("Exported a table"),
+    "audit.export": _("Exported the audit log"),
+    "audit.purge": _("Purged old audit entries"),
 }
 
 

@@ -8,7 +8,8 @@ value written as an integer (PostgreSQL's jsonb gives ``1e+16`` back as ``100000
 
 Changing an entry changes its hash; deleting one breaks the next entry's ``prev_hash``. Deleting the *last*
 entries leaves a shorter, valid chain: ``manage.py verify_audit`` prints the last hash so that it can be kept
-elsewhere (the operations log, a ticket) and compared later.
+elsewhere (the operations log, a ticket) and compared later. ``manage.py purge_audit`` removes the *first*
+entries (``cities.audit_retention``): the chain then starts from the anchor its ``audit.purge`` entry recorded.
 
 This module is pure (no database): ``cities.audit.record`` writes the chain, ``verify_chain`` reads it, and the
 migration that added the chain uses the same functions.
@@ -94,9 +95,10 @@ class Verification:
     broken: Break | None
 
 
-def verify_chain(entries: Iterable[Any]) -> Verification:
-    """Walk ``entries`` (in id order) and stop at the first one that does not hold."""
-    expected_prev, verified = GENESIS, 0
+def verify_chain(entries: Iterable[Any], *, start: str = GENESIS) -> Verification:
+    """Walk ``entries`` (in id order) and stop at the first one that does not hold. ``start`` is the hash the first
+    entry must name as its predecessor: the genesis, or after a purge the anchor it recorded."""
+    expected_prev, verified = start, 0
     for entry in entries:
         if entry.prev_hash != expected_prev:
             return Verification(verified, expected_prev, Break(entry, "link"))

@@ -54,6 +54,7 @@ rules.add_perm("cities.view_city_page", can_view_city)
 rules.add_perm("cities.list_cities", is_national_admin | is_province_staff | is_city_officer)
 rules.add_perm("cities.manage_designations", is_national_admin)
 rules.add_perm("cities.view_audit_log", is_audit_admin)
+rules.add_perm("cities.export_audit_log", is_audit_admin)
 rules.add_perm("cities.manage_users", is_system_admin)
 rules.add_perm("cities.manage_memberships", is_security_admin)
 # Accounts locked after failed sign-ins: listed and unlocked by the security administrator (cities/lockout.py).

@@ -26,6 +26,7 @@ urlpatterns = [
     path("cities/<str:code>/designations/grant/", places.designation_grant, name="designation_grant"),
     path("designations/<int:pk>/<str:action>/", places.designation_action, name="designation_action"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("audit/export.<str:fmt>", audit.audit_log_export, name="audit_log_export"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:pk>/open/", inbox.notification_open, name="notification_open"),
     path("inbox/read-all/", inbox.notifications_read_all, name="notifications_read_all"),

@@ -79,6 +79,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ipcity.middleware.AuditContextMiddleware",
+    # Inside AuditContextMiddleware, so that its entries carry the client IP.
+    "cities.middleware.AccessDeniedAuditMiddleware",
     "ipcity.middleware.UploadRedirectMiddleware",
     # Last: it turns a lockout signalled during authentication into the login page with its message.
     "axes.middleware.AxesMiddleware",
@@ -374,6 +376,10 @@ SPECTACULAR_SETTINGS = {
 IPCITY = {
     "PAGE_SIZE": env_int("IPCITY_PAGE_SIZE", 25),
     "AUDIT_RETENTION_DAYS": env_int("AUDIT_RETENTION_DAYS", 180),
+    # The audit administrator's export is made while the browser waits (cities/audit_export.py): at most this
+    # many rows, so that it stays well inside gunicorn's 30 s (bench/audit_export.py: README "Audit log").
+    "AUDIT_EXPORT_MAX_ROWS": {"csv": env_int("AUDIT_EXPORT_MAX_ROWS_CSV", 50_000),
+                              "xlsx": env_int("AUDIT_EXPORT_MAX_ROWS_XLSX", 10_000)},
     # Deadline reminders: days before (+) and after (−) the due date; reminders more than
     # REMINDER_MAX_LATE_DAYS late are dropped (a scheduler outage never floods anyone).
     "REMINDER_OFFSETS": [14, 7, 3, 1, -1, -7],

@@ -52,6 +52,9 @@ CACHES["default"]["KEY_PREFIX"] = f"ipcity-test-{os.environ.get('PYTEST_XDIST_WO
 
 # The audit table refuses TRUNCATE on PostgreSQL (cities/migrations/0006_audit_hash_chain.py) unless the session
 # set ipcity.allow_audit_truncate: the test runner empties databases with TRUNCATE. Production never sets it.
+# SQLite's flush empties tables with DELETE, which the audit table refuses (cities/migrations/0009_audit_purge_gate.py)
+# unless this is on. Production never sets it.
+AUDIT_ALLOW_FLUSH = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
     _options["options"] = f"{_options.get('options', '')} -c ipcity.allow_audit_truncate=on".strip()

@@ -162,9 +162,9 @@ def refuse_changes(request, application: Application):
     return None
 
 
-def table_xlsx(content: bytes, *, city, year: int) -> HttpResponse:
+def table_xlsx(content: bytes, *, city, year: int, by) -> HttpResponse:
     return xlsx_response(content, name=f"基本情况表-{city.full_name or city.name}-{year}.xlsx",
-                         ascii_name=f"basic-info-{city.code}-{year}.xlsx")
+                         ascii_name=f"basic-info-{city.code}-{year}.xlsx", by=by, obj=city, table="basic-info")
 
 
 def contact_of(user, city) -> dict:
@@ -218,7 +218,7 @@ def table_xlsx_response(application: Application, user) -> HttpResponse:
     if template is None:
         raise Http404
     content = basic_info_workbook(application.city, year, template, contact=contact_of(user, application.city))
-    return table_xlsx(content, city=application.city, year=year)
+    return table_xlsx(content, city=application.city, year=year, by=user)
 
 
 @login_required
@@ -257,7 +257,7 @@ def city_basic_info_xlsx(request, code: str, year: int):
     if template is None:
         raise Http404
     content = basic_info_workbook(city, year, template, contact=contact_of(request.user, city))
-    return table_xlsx(content, city=city, year=year)
+    return table_xlsx(content, city=city, year=year, by=request.user)
 
 
 @login_required

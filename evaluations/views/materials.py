@@ -74,7 +74,7 @@ def download_response(material_file, user) -> FileResponse:
     """The stored file as an attachment with its stored type (the page and the API)."""
     return private_file_response(
         material_file.file, filename=material_file.original_name, content_type=material_file.content_type,
-        what=f"material file {material_file.pk} (application {material_file.material.application_id})", user=user)
+        obj=material_file, sha256=material_file.sha256, by=user)
 
 
 urlpatterns = [

@@ -277,7 +277,7 @@ class ResponsibilityListViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelV
                    summary="The list in its Excel layout (责任清单.xlsx)")
     @action(detail=True, methods=["get"])
     def xlsx(self, request, pk=None):
-        return list_xlsx_response(self.get_object())
+        return list_xlsx_response(self.get_object(), request.user)
 
     @extend_schema(request={"multipart/form-data": s.ListWorkbookSerializer}, responses=s.ListImportResultSerializer,
                    summary="Replace the items with those of the Excel list (the list's editors): all or nothing")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext as _
 
 from cities.enums import Role
 from ipcity.dates import local_today
-from ipcity.downloads import XLSX
+from ipcity.downloads import xlsx_response
 from plans import charts
 from plans.dashboards import dashboard_roles, dashboard_sections, dashboard_table, list_years
 from plans.exports.table_xlsx import table_workbook
@@ -73,9 +73,9 @@ def dashboard_export(request, table: str):
     found = dashboard_table(user, table, year=year, today=local_today())
     if found is None:
         raise Http404
-    response = HttpResponse(table_workbook(found.title, found.headers, found.rows), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{found.key}-{year}.xlsx"'
-    return response
+    name = f"{found.key}-{year}.xlsx"
+    return xlsx_response(table_workbook(found.title, found.headers, found.rows), name=name, ascii_name=name,
+                         by=user, table=f"dashboard/{found.key}")
 
 
 urlpatterns = [

@@ -294,14 +294,15 @@ def list_detail(request, pk: int):
 @login_required
 @require_GET
 def list_xlsx(request, pk: int):
-    return list_xlsx_response(visible_list(request, pk))
+    return list_xlsx_response(visible_list(request, pk), request.user)
 
 
-def list_xlsx_response(rlist: ResponsibilityList) -> HttpResponse:
+def list_xlsx_response(rlist: ResponsibilityList, user) -> HttpResponse:
     """The list in 抚顺's Excel layout, as an attachment (the page and the API)."""
     return xlsx_response(responsibility_list_workbook(rlist),
                          name=f"责任清单-{rlist.city.full_name or rlist.city.name}-{rlist.year}.xlsx",
-                         ascii_name=f"responsibility-list-{rlist.city.code}-{rlist.year}.xlsx")
+                         ascii_name=f"responsibility-list-{rlist.city.code}-{rlist.year}.xlsx", by=user, obj=rlist,
+                         table="responsibility-list")
 
 
 @login_required
@@ -477,7 +478,7 @@ def evidence_download(request, pk: int):
 def evidence_response(evidence, user):
     """An evidence file as an attachment (the page and the API)."""
     return private_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type,
-                                 what=f"evidence {evidence.pk} (item {evidence.report.item_id})", user=user)
+                                 obj=evidence, sha256=evidence.sha256, by=user)
 
 
 # --- Coverage ------------------------------------------------------------------------------------

@@ -124,7 +124,7 @@ def report_response(generated: GeneratedFile, user):
     return private_file_response(
         generated.file, filename=generated.filename or generated.file.name.rsplit("/", 1)[-1],
         content_type=OUTPUTS[generated.kind].content_type,
-        what=f"report {generated.pk} ({generated.kind} {generated.object_id})", user=user)
+        obj=generated, sha256=generated.sha256, by=user)
 
 
 urlpatterns = [

@@ -126,7 +126,8 @@ def reviewer_import(request):
 @login_required
 def reviewer_export(request):
     _require_manager(request)
-    return xlsx_response(reviewers_workbook(reviewers()), name="评审专家.xlsx", ascii_name="reviewers.xlsx")
+    return xlsx_response(reviewers_workbook(reviewers()), name="评审专家.xlsx", ascii_name="reviewers.xlsx",
+                         by=request.user, table="reviewers")
 
 
 @login_required

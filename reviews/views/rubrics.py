@@ -323,7 +323,8 @@ def rubric_xlsx(request, pk: int):
     cycle = managed_cycle(request, pk)
     rubric = get_object_or_404(Rubric.objects.select_related("cycle"), cycle=cycle)
     return xlsx_response(rubric_workbook(rubric), name=f"指标体系-{cycle.title}.xlsx",
-                         ascii_name=f"rubric-{cycle.kind}-{cycle.year}.xlsx")
+                         ascii_name=f"rubric-{cycle.kind}-{cycle.year}.xlsx", by=request.user, obj=rubric,
+                         table="rubric")
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.utils import translation
 
 from cities.demo import DEMO_PASSWORD
 from cities.enums import DesignationStatus, Role, Tier
-from cities.models import Membership
+from cities.models import Membership, User
 from evaluations.basic_info import load_template
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus
 from evaluations.models import Application, Cycle, Indicator, IndicatorValue
@@ -28,7 +28,7 @@ from plans.enums import CityPlanKind, Comparison, ItemStatus
 from plans.exports.table_xlsx import table_workbook
 from plans.models import CityPlan, PlanTarget, ResponsibilityItem, ResponsibilityList
 from tests.factories import PASSWORD, CityFactory, DesignationFactory, ProvinceFactory, user_with_role
-from tests.utils import external_references, queries_for
+from tests.utils import external_references, pass_second_factor, queries_for
 
 TODAY = dt.date(2021, 7, 1)
 YEAR = 2021
@@ -348,7 +348,8 @@ def test_every_table_exports_the_rows_of_the_page(client, country, request, pers
         export = client.get(reverse("dashboard_export", args=[key]), {"year": YEAR})
         assert export.status_code == 200
         assert export["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        assert export["Content-Disposition"] == f'attachment; filename="{key}-{YEAR}.xlsx"'
+        assert export["Content-Disposition"] == (
+            f'attachment; filename="{key}-{YEAR}.xlsx"; filename*=UTF-8\'\'{key}-{YEAR}.xlsx')
         assert normalized(xlsx_rows(export.content)) == normalized(shown[key]), key
 
 
@@ -475,6 +476,7 @@ def test_each_role_renders_with_the_demo_data(client, settings, db, time_machine
     settings.DEBUG = True
     call_command("load_demo", stdout=io.StringIO())
     assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
+    pass_second_factor(client, User.objects.get(username=username))
     response = client.get(reverse("dashboard"))
     assert response.status_code == 200
     shown = page_tables(response.content.decode())

@@ -41,6 +41,7 @@ from pypdf import PdfReader
 
 from cities import audit
 from cities.enums import CityLevel, Role
+from cities.models import AuditEntry
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus, MaterialKind
 from evaluations.models import Application, Cycle, Material, MaterialFile, Measurement, RecommendationLetter
 from reviews.enums import AssignmentStatus, CriterionKind, FileStatus, Formula, Outcome, Recommendation, ReportKind
@@ -514,6 +515,10 @@ def test_reviewer_gets_only_their_own_opinion_form(world, client, django_capture
         "%E4%B8%93%E5%AE%B6%E8%AF%84%E5%AE%A1%E6%84%8F%E8%A7%81%E8%A1%A8-%E6%8A%9A%E9%A1%BA%E5%B8%82-"
         "%E5%BC%A0%E4%B8%89.pdf")  # 专家评审意见表-抚顺市-张三.pdf
     assert b"".join(download.streaming_content) == review_opinion_pdf(own)
+    downloaded = AuditEntry.objects.get(action="file.download")
+    assert (downloaded.actor, downloaded.object_id, downloaded.data) == (zhang, str(generated.pk), {
+        "file": "专家评审意见表-抚顺市-张三.pdf", "size": generated.file.size, "sha256": generated.sha256})
+    assert generated.sha256 == hashlib.sha256(review_opinion_pdf(own)).hexdigest()
 
     assert client.post(reverse("report_request", args=[ReportKind.REVIEW_PDF, other.pk])).status_code == 404
     theirs = GeneratedFile.objects.create(key="review_pdf:other", kind=ReportKind.REVIEW_PDF, object_id=other.pk)
@@ -569,9 +574,10 @@ def test_progress_partial_polls_until_ready_with_constant_queries(world, client,
     generate_report(file_id=cycle_file.pk)
     ready_count, ready = progress_queries(client, cycle_file)
 
-    # session and user (2), the row, the user's memberships, the report's object (3), the session's save (3:
-    # SESSION_SAVE_EVERY_REQUEST, inside the test's savepoint); no context processor runs for the partial.
-    assert (pending_count, summary_count, ready_count) == (8, 8, 8)
+    # session and user (2), whether the account has a second factor to verify (1), the row, the user's
+    # memberships, the report's object (3), the session's save (3: SESSION_SAVE_EVERY_REQUEST, inside the test's
+    # savepoint); no context processor runs for the partial.
+    assert (pending_count, summary_count, ready_count) == (9, 9, 9)
     trigger = f'hx-get="{reverse("report_progress", args=[cycle_file.pk])}" hx-trigger="every 1s" hx-swap="outerHTML"'
     assert trigger in pending
     assert 'class="progress-bar w-50 progress-bar-striped progress-bar-animated">50%</div>' in running
