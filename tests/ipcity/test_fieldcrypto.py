@@ -99,13 +99,12 @@ def test_rotation_reencrypts_rows_of_an_old_key_and_plain_rows(person, settings,
 
     with pytest.raises(CommandError) as error:
         call_command("rotate_field_key", "--check")
-    assert str(error.value) == ("2 rows still hold values in plain text or under an old key: run manage.py "
-                                "rotate_field_key.")
-    assert capsys.readouterr().out == f"cities.User (email, phone): 2 rows, 2 not yet under key {new}.\n"
+    assert str(error.value) == "仍有 2 行的数据为明文或使用旧密钥加密，请运行 manage.py rotate_field_key。"
+    assert capsys.readouterr().out == f"cities.User（email, phone）：共 2 行，其中 2 行尚未使用密钥 {new} 加密。\n"
     assert raw(person)[0].startswith(f"sm4gcm:{old}:")
 
     call_command("rotate_field_key", "--batch-size", "1")
-    assert capsys.readouterr().out == f"cities.User (email, phone): 2 rows, 2 re-encrypted under key {new}.\n"
+    assert capsys.readouterr().out == f"cities.User（email, phone）：共 2 行，已用密钥 {new} 重新加密 2 行。\n"
     assert [value[:16] for value in raw(person) + raw(legacy)] == [f"sm4gcm:{new}:"] * 4
     entry = AuditEntry.objects.get(action="system.rotate_field_key")
     assert (entry.actor, entry.data) == (None, {"key_id": new, "tables": {"cities.User": {"rows": 2,
@@ -113,8 +112,8 @@ def test_rotation_reencrypts_rows_of_an_old_key_and_plain_rows(person, settings,
 
     settings.FIELD_ENCRYPTION_OLD_KEYS = []
     call_command("rotate_field_key", "--check")
-    assert capsys.readouterr().out == (f"cities.User (email, phone): 2 rows, 0 not yet under key {new}.\n"
-                                       f"Every encrypted value is under key {new}: the old keys can be removed.\n")
+    assert capsys.readouterr().out == (f"cities.User（email, phone）：共 2 行，其中 0 行尚未使用密钥 {new} 加密。\n"
+                                       f"所有加密数据均已使用密钥 {new} 加密，可以删除旧密钥。\n")
     assert User.objects.values_list("email", "phone").get(pk=legacy.pk) == ("legacy@example.cn", "010-12345678")
 
 
@@ -122,8 +121,8 @@ def test_rotation_leaves_rows_under_the_current_key_alone(person, capsys):
     before = raw(person)
     call_command("rotate_field_key")
     assert raw(person) == before
-    assert capsys.readouterr().out.endswith("1 rows, 0 re-encrypted under key "
-                                            f"{sm4.key_id(bytes.fromhex(TEST_KEY))}.\n")
+    assert capsys.readouterr().out == (f"cities.User（email, phone）：共 1 行，已用密钥 "
+                                       f"{sm4.key_id(bytes.fromhex(TEST_KEY))} 重新加密 0 行。\n")
 
 
 def test_audit_log_keeps_changed_contact_data_masked(person, sysadmin):
