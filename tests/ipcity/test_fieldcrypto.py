@@ -3,19 +3,23 @@ key rotates, lists mask the values."""
 
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+import cities.migrations
 from cities.models import AuditEntry, User
 from cities.services import update_user
 from ipcity import sm4
-from ipcity.fieldcrypto import mask_email, mask_phone
+from ipcity.fieldcrypto import field_encryption_key_is_set, mask_email, mask_phone
 from tests.factories import UserFactory
 
 TEST_KEY = "00112233445566778899aabbccddeeff"  # ipcity/settings_test.py
@@ -117,6 +121,21 @@ def test_rotation_reencrypts_rows_of_an_old_key_and_plain_rows(person, settings,
     assert User.objects.values_list("email", "phone").get(pk=legacy.pk) == ("legacy@example.cn", "010-12345678")
 
 
+def test_migration_encrypts_plain_values_and_its_reverse_decrypts_them(db):
+    [name] = [m.name for m in pkgutil.iter_modules(cities.migrations.__path__) if m.name.endswith(
+        "_encrypt_personal_data")]  # whatever number it gets
+    migration = importlib.import_module(f"cities.migrations.{name}")
+    user, empty = UserFactory(username="old"), UserFactory(username="empty")
+    write_raw(user, email="old@example.cn", phone="13812345678")
+    editor = SimpleNamespace(connection=connection)
+    migration.encrypt(None, editor)
+    current = sm4.key_id(bytes.fromhex(TEST_KEY))
+    assert [value[:16] for value in raw(user)] == [f"sm4gcm:{current}:"] * 2
+    assert raw(empty) == ("", "")
+    migration.decrypt(None, editor)
+    assert (raw(user), raw(empty)) == (("old@example.cn", "13812345678"), ("", ""))
+
+
 def test_rotation_leaves_rows_under_the_current_key_alone(person, capsys):
     before = raw(person)
     call_command("rotate_field_key")
@@ -167,6 +186,15 @@ def test_debug_on_without_a_key_derives_one_from_the_secret_key():
 def test_malformed_key_is_refused(key):
     with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEY must be 32 hexadecimal digits"):
         sm4.configure(key=key, old_keys=[], debug=True, secret_key="s")
+
+
+def test_check_warns_about_a_development_key(settings):
+    settings.FIELD_ENCRYPTION_KEY_DERIVED = True
+    assert [(m.id, m.msg) for m in field_encryption_key_is_set(None)] == [("ipcity.W001", (
+        "FIELD_ENCRYPTION_KEY is not set: personal data is encrypted under a development key derived from "
+        "SECRET_KEY. Set FIELD_ENCRYPTION_KEY before storing real data."))]
+    settings.FIELD_ENCRYPTION_KEY_DERIVED = False
+    assert field_encryption_key_is_set(None) == []
 
 
 def test_settings_refuse_to_load_without_a_key_when_debug_is_off(tmp_path):
