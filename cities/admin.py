@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import AdminUserCreationForm, SetPasswordMixin
+from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
@@ -19,9 +20,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
 from cities import services, tokens
 from cities.models import ApiToken, AuditEntry, City, Designation, Membership, Province, User
+from cities.passwords import administrator_password_validators, validate_password_by_administrator
+from ipcity.beat import SCHEDULABLE_TASKS
 from ipcity.fieldcrypto import mask_email, mask_phone
 
 
@@ -182,10 +187,16 @@ class PasswordResetForm(SetPasswordMixin, forms.Form):
     def __init__(self, user, *args, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_validators_help_text_html(administrator_password_validators())
 
     def clean(self):
         self.validate_passwords()
-        self.validate_password_for_user(self.user)
+        password = self.cleaned_data.get("password2")
+        if password:
+            try:
+                validate_password_by_administrator(password, self.user)
+            except ValidationError as error:
+                self.add_error("password2", error)
         return super().clean()
 
 
@@ -286,3 +297,42 @@ class UserAdmin(NoDeleteAdmin):
             "original": user,
         }
         return TemplateResponse(request, "admin/cities/user/password_reset.html", context)
+
+
+# --- Periodic tasks: the system administrator schedules maintenance tasks only (ipcity.beat.SCHEDULABLE_TASKS) ---
+
+class MaintenanceTaskSelect(beat_admin.TaskSelectWidget):
+    def tasks_as_choices(self):
+        return (("", ""), *((name, name) for name in sorted(SCHEDULABLE_TASKS)))
+
+
+class MaintenanceTaskForm(beat_admin.PeriodicTaskForm):
+    regtask = beat_admin.TaskChoiceField(label=gettext_lazy("Task"), required=False, widget=MaintenanceTaskSelect)
+
+    def clean(self):
+        data = super().clean()
+        task = data.get("task")
+        if task and task not in SCHEDULABLE_TASKS:
+            raise ValidationError(
+                _("“%(task)s” cannot be scheduled: only maintenance tasks may be (%(allowed)s). Business tasks act "
+                  "for a user and are started from their pages.")
+                % {"task": task, "allowed": "、".join(sorted(SCHEDULABLE_TASKS))})
+        return data
+
+
+admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class MaintenanceTaskAdmin(beat_admin.PeriodicTaskAdmin):
+    form = MaintenanceTaskForm
+
+    @admin.action(description=gettext_lazy("Run selected tasks"))
+    def run_tasks(self, request, queryset):
+        """Only maintenance tasks run from here, whatever a row says (a row written past the form)."""
+        refused = sorted({task.task for task in queryset if task.task not in SCHEDULABLE_TASKS})
+        if refused:
+            self.message_user(request, _("Not run: %(tasks)s are not maintenance tasks.")
+                              % {"tasks": "、".join(refused)}, level=messages.ERROR)
+            return
+        return super().run_tasks(request, queryset)

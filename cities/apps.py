@@ -13,6 +13,7 @@ class CitiesConfig(AppConfig):
         from cities import lockout  # noqa: F401  (lockout audit)
         from cities import signals  # noqa: F401  (login/logout audit)
         from cities import tokens  # noqa: F401  (labels of the token audit actions)
+        from cities import twofactor  # noqa: F401  (labels of the two-factor audit actions)
         from cities.views.health import health_panel
         from ipcity.home import register_home_panel
 

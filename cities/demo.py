@@ -5,12 +5,14 @@ Called by ``manage.py load_demo`` (DEBUG only). Safe to run again: nothing is cr
 
 from __future__ import annotations
 
+import base64
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cities import services
+from cities import services, twofactor
 from cities.enums import Role
 from cities.importers import DESIGNATIONS_CSV, import_designations
 from cities.models import City, Province, User
@@ -55,6 +57,29 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
 )
 
 
+# The authenticator secrets (base32) of the demo accounts that must sign in with a second factor, printed in the
+# README's demo table so that anyone trying the demo can add them to an authenticator app (or run
+# ``manage.py demo_totp cnipa``). Demo data only: load_demo refuses to run with DEBUG off.
+DEMO_TOTP_SECRETS = {
+    "cnipa": "2WTWPUJFSTNWLK2DDSYUIHTOWZLKK67P",
+    "sysadmin": "4XRBWY2SCKAO5AY5EE2NA7DSELUQEPPR",
+    "secadmin": "LSA7HR574BWPDW4PWVRCPAG5GMHOKW7X",
+    "auditor": "LWSSUJQSPXM2DX62SFNTAGD6IF36FCSF",
+}
+
+
+def create_demo_second_factors() -> int:
+    """A confirmed authenticator device with its fixed secret for each account of ``DEMO_TOTP_SECRETS`` that has
+    none yet; return how many were created."""
+    enrolled = set(TOTPDevice.objects.filter(user__username__in=DEMO_TOTP_SECRETS).values_list(
+        "user__username", flat=True))
+    users = User.objects.in_bulk([u for u in DEMO_TOTP_SECRETS if u not in enrolled], field_name="username")
+    for username, user in users.items():
+        TOTPDevice.objects.create(user=user, name=twofactor.TOTP_DEVICE_NAME, confirmed=True,
+                                  key=base64.b32decode(DEMO_TOTP_SECRETS[username]).hex())
+    return len(users)
+
+
 def create_demo_accounts() -> int:
     """Create the demo accounts that do not exist yet; return how many were created."""
     existing = set(User.objects.filter(username__in=[a.username for a in DEMO_ACCOUNTS]).values_list(
@@ -87,10 +112,12 @@ def load() -> dict[str, int]:
         raise ValidationError(result.errors)
     expired = services.expire_ended_designations(by=None)
     accounts = create_demo_accounts()
+    second_factors = create_demo_second_factors()
     return {
         "places created": places_created,
         "places updated": places_updated,
         "designations created": len(result.created),
         "designations expired": expired,
         "accounts created": accounts,
+        "authenticators created": second_factors,
     }

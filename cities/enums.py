@@ -19,6 +19,8 @@ class Role(models.TextChoices):
 
 # 三员: separation of duties. No account may hold two of these, nor any business role.
 THREE_ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+# Roles that must sign in with a second factor (TOTP) while TWO_FACTOR_ENFORCED is on; optional for the others.
+SECOND_FACTOR_REQUIRED_ROLES = frozenset({Role.NATIONAL_ADMIN}) | THREE_ADMIN_ROLES
 BUSINESS_ROLES = frozenset({Role.NATIONAL_ADMIN, Role.REVIEWER, Role.PROVINCE_STAFF, Role.CITY_OFFICER})
 # Roles whose membership names the place they act for.
 ROLES_NEEDING_PROVINCE = frozenset({Role.PROVINCE_STAFF})
@@ -79,3 +81,10 @@ CURRENT_DESIGNATION_STATUSES = frozenset({DesignationStatus.ACTIVE, DesignationS
 # after its 3-year term until a re-review decides (S1 三(三)3: pass keeps it, a second
 # failure revokes it); demonstration cultivation lasts until the city is designated.
 EXPIRING_TIERS = frozenset({Tier.PILOT, Tier.STRONG_CITY_CANDIDATE})
+
+
+class PasswordChangeReason(models.TextChoices):
+    """Why an account must set a new password before it may do anything else."""
+
+    SET_BY_ADMINISTRATOR = "set_by_administrator", _("Set by an administrator")
+    EXPIRED = "expired", _("Expired")

@@ -58,6 +58,8 @@ rules.add_perm("cities.manage_users", is_system_admin)
 rules.add_perm("cities.manage_memberships", is_security_admin)
 # Accounts locked after failed sign-ins: listed and unlocked by the security administrator (cities/lockout.py).
 rules.add_perm("cities.unlock_accounts", is_security_admin)
+# Second factors (cities/twofactor.py): the security administrator resets another account's.
+rules.add_perm("cities.reset_second_factor", is_security_admin)
 rules.add_perm("cities.change_places", is_national_admin)
 # /healthz/full from another machine, and the warning on the home page when a check fails.
 rules.add_perm("cities.view_health", is_system_admin)

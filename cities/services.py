@@ -27,6 +27,7 @@ from cities.enums import (
     Tier,
 )
 from cities.models import City, Designation, Membership, Province, User
+from cities.passwords import validate_password_by_administrator
 from cities.tokens import revoke_all_api_tokens
 from ipcity.dates import add_years, local_today, term_end_for
 from ipcity.fieldcrypto import mask_email, mask_phone
@@ -259,9 +260,10 @@ def create_user(*, username: str, password: str | None, full_name: str = "", ema
 @transaction.atomic
 def reset_password(user: User, *, password: str, by: User | None) -> User:
     """An administrator gives an account a new password; its owner must choose their own at the next sign-in.
-    Every session and API token of the account ends."""
+    Every session and API token of the account ends. The policy applies but for the history rule (see
+    ``validate_password_by_administrator``); the password is recorded in the history, so the owner cannot keep it."""
     require(by, "cities.change_user", user)
-    validate_password(password, user)
+    validate_password_by_administrator(password, user)
     user.set_password(password)
     user.must_change_password = True
     user.save(update_fields=["password", "must_change_password"])

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from cities import audit
 from cities.models import ApiToken, User
+from ipcity.text import clean_display_name
 
 KEY_MARKER = "ipc_"
 MAX_ACTIVE_TOKENS = 10
@@ -40,7 +41,11 @@ def create_api_token(user: User, *, name: str, by: User) -> tuple[ApiToken, str]
     """A new token for ``user`` (only the user themself may create one) and its key, shown once."""
     if by is None or by.pk != user.pk:
         raise PermissionDenied(_("Only the account holder can create an API token for it."))
-    name = (name or "").strip()
+    given = name or ""
+    name = clean_display_name(given)  # no control, bidi-override or invisible characters
+    if not name and given.strip():
+        raise ValidationError({"name": _("The name has no visible characters (control and text-direction "
+                                         "characters are removed); give the token a readable name.")})
     if not name:
         raise ValidationError({"name": _("Give the token a name, e.g. the system that will use it.")})
     if len(name) > 80:

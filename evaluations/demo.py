@@ -8,10 +8,13 @@ Everything goes through the services, as the demo accounts, so the audit trail i
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
+from functools import cache
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from pypdf import PdfWriter
 
 from cities import services as city_services
 from cities.enums import Tier
@@ -25,8 +28,16 @@ from evaluations.services import national, province
 from evaluations.materials import upload_material
 from ipcity.dates import local_today
 
-DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+@cache
+def demo_pdf() -> bytes:
+    """A blank A4 page: a well-formed PDF (cross-reference table, page tree) that the upload checks accept."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 # Plausible 2025 values of the basic-information table for the demo cities (demo figures, not statistics).
 DEMO_NUMBERS = {1: "11272", 2: "205.3", 3: "185.6", 4: "872.5", 5: "456800", 6: "1298000", 7: "176500", 8: "8650",
@@ -45,7 +56,7 @@ def _user(username: str) -> User:
 
 
 def _pdf(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, DEMO_PDF, content_type="application/pdf")
+    return SimpleUploadedFile(name, demo_pdf(), content_type="application/pdf")
 
 
 def _fill_table(application: Application, by: User, *, rows: int | None = None) -> None:

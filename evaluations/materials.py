@@ -1,18 +1,18 @@
 """Files of an application: content-checked uploads, versions, generated documents and scoped reads (DESIGN §6).
 
 Every file is checked by its content against an allow-list (the name only has to agree), capped in size
-(and, for zip-based formats, in unpacked size), hashed with SHA-256 while streaming and stored under a
-server-generated name. Old versions are kept.
+(and, for zip-based formats, in unpacked size), refused when it carries active content, data after an image
+or macros (``file_checks``), hashed with SHA-256 while streaming and stored under a server-generated name; its
+original name is kept cleaned for display (``ipcity.text``). A refusal is audited. Old versions are kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import re
 import zipfile
 from dataclasses import dataclass
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
@@ -38,12 +38,15 @@ from evaluations.enums import (
     ApplicationState,
     MaterialKind,
 )
+from evaluations.file_checks import OLE2_MAGIC, ZIP_MAGIC, check_content, damaged
 from evaluations.models import Application, Material, MaterialFile
 from evaluations.selectors import applications_visible_to, shown_state
+from ipcity.text import clean_display_name, clean_file_name
 
 audit.register_actions({
     "material.upload": gettext_lazy("Uploaded a material"),
     "material.generate": gettext_lazy("Generated a document"),
+    "upload.refused": gettext_lazy("Upload refused"),
 })
 
 # --- Accepted types ----------------------------------------------------------------------
@@ -92,11 +95,8 @@ OLE2_TYPES = frozenset({DOC, XLS, PPT, WPS, ET})
 OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
 ODF_TYPES = frozenset({ODT, ODS})
 
-OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
-ZIP_MAGIC = b"PK\x03\x04"
 HEAD_SIZE = 2048
 CHUNK_SIZE = 256 * 1024
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def max_upload_bytes() -> int:
@@ -107,16 +107,6 @@ def max_unpacked_bytes() -> int:
     return int(settings.IPCITY.get("MAX_UNPACKED_MB", 200)) * 1024 * 1024
 
 
-def clean_name(name: str) -> str:
-    """The base name a browser sent (any path dropped, control characters removed), at most 255 characters."""
-    base = PureWindowsPath(PurePosixPath(name or "").name).name
-    base = CONTROL_CHARACTERS.sub("", base).strip() or "file"
-    if len(base) > 255:
-        suffix = PurePosixPath(base).suffix[:20]
-        base = base[: 255 - len(suffix)] + suffix
-    return base
-
-
 def _not_accepted(name: str) -> ValidationError:
     return ValidationError(
         _("“%(name)s” is not an accepted file type (judged by its content, not its name). Accepted types: "
@@ -125,16 +115,12 @@ def _not_accepted(name: str) -> ValidationError:
     )
 
 
-def _damaged(name: str) -> ValidationError:
-    return ValidationError(_("“%(name)s” is damaged and cannot be read.") % {"name": name}, code="damaged")
-
-
 def _open_zip(file: IO[bytes], name: str) -> zipfile.ZipFile:
     """Open a zip-based document, refusing it when its declared unpacked size is above the cap (zip bomb)."""
     try:
         archive = zipfile.ZipFile(file)
     except Exception:  # whatever the parser trips on, the file is unusable
-        raise _damaged(name) from None
+        raise damaged(name) from None
     unpacked = sum(info.file_size for info in archive.infolist())
     limit = max_unpacked_bytes()
     if unpacked > limit:
@@ -155,7 +141,7 @@ def _zip_type(file: IO[bytes], name: str) -> str | None:
                 with archive.open("mimetype") as member:
                     declared = member.read(100).decode("ascii", "replace").strip()
             except Exception:  # e.g. a bad CRC or an unsupported compression method
-                raise _damaged(name) from None
+                raise damaged(name) from None
             return declared if declared in ODF_TYPES else None
         if "[Content_Types].xml" not in names:
             return None
@@ -207,8 +193,9 @@ class CheckedFile:
 
 
 def check_file(file: File) -> CheckedFile:
-    """Size caps, content type and SHA-256 of an uploaded file; raises ValidationError, writes nothing."""
-    name = clean_name(file.name)
+    """Name, size caps, content type, content (``file_checks``) and SHA-256 of an uploaded file; raises
+    ValidationError, writes nothing."""
+    name = clean_file_name(file.name)
     size = file.size
     if not size:
         raise ValidationError(_("“%(name)s” is empty.") % {"name": name}, code="empty")
@@ -223,7 +210,22 @@ def check_file(file: File) -> CheckedFile:
     file.seek(0)
     head = file.read(HEAD_SIZE)
     content_type = detect_type(head, name, raw)
+    check_content(raw, name, content_type)
     return CheckedFile(name=name, content_type=content_type, size=size, sha256=_sha256(file))
+
+
+def check_upload(file: File, *, kind: str, by, city=None) -> CheckedFile:
+    """``check_file``, leaving an ``upload.refused`` entry in the activity log when it refuses the file.
+
+    Call it before the transaction that stores the file: the entry is written at once and stays when the
+    refusal propagates (nothing else is written: no row, no file)."""
+    try:
+        return check_file(file)
+    except ValidationError as error:
+        audit.record(actor=by, action="upload.refused", city=city, data={
+            "name": clean_display_name(file.name, max_length=255), "kind": kind, "size": file.size,
+            "code": error.code, "reason": " ".join(error.messages)})
+        raise
 
 
 def _sha256(file: File) -> str:
@@ -319,7 +321,7 @@ def upload_material(application: Application, *, kind: str, file: File, title: s
     if kind in MULTIPLE_MATERIAL_KINDS and material is None and not title:
         raise ValidationError(_("Enter a title: an application may hold several documents of the kind “%(kind)s”.")
                               % {"kind": kind.label}, code="title")
-    checked = check_file(file)
+    checked = check_upload(file, kind=kind.value, by=by, city=application.city)
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         check_upload_allowed(locked, kind, by)  # the state may have changed meanwhile
@@ -335,7 +337,7 @@ def attach_generated_file(application: Application, *, kind: str, filename: str,
         raise ValueError(f"{kind} is not a generated kind of material")
     if by is not None and not by.has_perm(GENERATED_KINDS[kind], application):
         raise PermissionDenied(_("You do not have permission to do this."))
-    name = clean_name(filename)
+    name = clean_file_name(filename)
     upload = ContentFile(content, name=name)
     checked = CheckedFile(name=name, content_type=content_type, size=len(content),
                           sha256=hashlib.sha256(content).hexdigest())

@@ -18,6 +18,18 @@ logger = logging.getLogger(__name__)
 
 BEAT_HEARTBEAT_KEY = "ipcity:beat:heartbeat"
 
+# What the system administrator may schedule (django-celery-beat's admin): maintenance only. A business task (a
+# report, a recommendation letter) acts on records for a user and is queued by that user's page; scheduled by
+# beat it would reach business records with no actor. ``celery.backend_cleanup`` is Celery's own result expiry.
+# The default schedule (settings.CELERY_BEAT_SCHEDULE) uses only these; a test keeps it so.
+SCHEDULABLE_TASKS = frozenset({
+    "cities.expire_designations",
+    "plans.sweep_deadlines",
+    "reviews.recover_stalled_files",
+    "reviews.expire_generated_files",
+    "celery.backend_cleanup",
+})
+
 
 def record_beat_heartbeat() -> None:
     # No expiry: a heartbeat that stops ages, it does not vanish ("stale", not "never").
@@ -30,6 +42,18 @@ def last_beat_heartbeat() -> float | None:
 
 
 class HeartbeatScheduler(DatabaseScheduler):
+    def enabled_models(self):
+        """The database schedule without any task outside ``SCHEDULABLE_TASKS``: the admin's form refuses them,
+        and a row written past it (raw SQL, a restored database) is skipped here, loudly."""
+        allowed = []
+        for model in super().enabled_models():
+            if model.task in SCHEDULABLE_TASKS:
+                allowed.append(model)
+            else:
+                logger.error("beat: periodic task %r names %r, which is not a maintenance task: not scheduled",
+                             model.name, model.task)
+        return allowed
+
     def tick(self, *args, **kwargs):
         interval = super().tick(*args, **kwargs)
         try:

@@ -31,6 +31,7 @@ NAV = [
     (None, [("city_list", _("Cities"), "cities.list_cities")]),
     (None, [("audit_log", _("Audit log"), "cities.view_audit_log")]),
     (None, [("locked_accounts", _("Locked accounts"), "cities.unlock_accounts")]),
+    (None, [("second_factors", _("Second factors"), "cities.reset_second_factor")]),
 ]
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
 
+from cities import twofactor
+from cities.passwords import password_change_reason
 from ipcity.audit_context import audit_request_context
 
 # The session key holding when the session's user signed in (a Unix time).
@@ -84,13 +88,16 @@ class UploadRedirectMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
-    """A signed-in user whose password an administrator set (``User.must_change_password``: a new account, a
-    reset) is sent to the password-change page from every page but that one, signing out, the language switch
-    and the health check. Static files never get here (WhiteNoise answers them first); the API's endpoints
-    (namespace ``api``, but for its two HTML pages of documentation) answer 403 themselves, to a session and a
-    token alike (``ipcity.api_permissions.IsAuthenticated``)."""
+    """A signed-in user who must set a new password (``cities.passwords.password_change_reason``: an administrator
+    set it — a new account, a reset — or it is older than ``PASSWORD_MAX_AGE_DAYS``) is sent to the
+    password-change page, which says why, from every page but that one, signing out, the language switch and the
+    health check. Static files never get here (WhiteNoise answers them first); the API's endpoints (namespace
+    ``api``, but for its two HTML pages of documentation) answer 403 themselves, to a session and a token alike
+    (``ipcity.api_permissions.IsAuthenticated``)."""
 
-    ALLOWED_URL_NAMES = frozenset({"password_change", "password_change_done", "logout", "set_language", "healthz"})
+    # The second factor's code comes before the password change (SecondFactorMiddleware).
+    ALLOWED_URL_NAMES = frozenset({"password_change", "password_change_done", "logout", "set_language", "healthz",
+                                   "two_factor_verify"})
     API_PAGES = frozenset({"docs", "redoc"})
 
     def __init__(self, get_response):
@@ -101,7 +108,7 @@ class PasswordChangeRequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not getattr(user, "must_change_password", False):
+        if user is None or password_change_reason(user) is None:
             return None
         match = request.resolver_match
         if match.url_name in self.ALLOWED_URL_NAMES:
@@ -131,3 +138,44 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class SecondFactorMiddleware:
+    """After the password (and after a required password change, which comes first): a user with a second factor
+    who has not entered a code in this session is sent to the verification page, and a user who must have one and
+    has none to the enrolment page, from every page but that one, signing out, the language switch and the health
+    check (``cities.twofactor.pending_step``). The page asked for is passed on as ``next``. The API's endpoints
+    answer 403 themselves to such a session (``cities.api.authentication.SessionAuthentication``); tokens are
+    not affected."""
+
+    ALLOWED_URL_NAMES = frozenset({"logout", "set_language", "healthz"})
+    PASSWORD_URL_NAMES = frozenset({"password_change", "password_change_done"})
+    API_PAGES = frozenset({"docs", "redoc"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or user.is_verified():
+            return None
+        match = request.resolver_match
+        if match.url_name in self.ALLOWED_URL_NAMES:
+            return None
+        if "api" in match.namespaces and match.url_name not in self.API_PAGES:
+            return None
+        step = twofactor.pending_step(user)
+        if step is None:
+            return None
+        # A password that must be changed is changed before enrolling, but after the code of an existing second
+        # factor: the password alone never changes the password of an account that has one.
+        if (step is twofactor.Step.ENROL and match.url_name in self.PASSWORD_URL_NAMES
+                and password_change_reason(user) is not None):
+            return None
+        target = "two_factor_verify" if step is twofactor.Step.VERIFY else "two_factor_enrol"
+        if match.url_name == target:
+            return None
+        return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

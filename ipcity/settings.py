@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ipcity import embedded_redis, sm4
 from ipcity.env import env_bool, env_int, env_list, env_rate, env_str
+from ipcity.password_policy import DEFAULT_MAX_AGE_DAYS, DENGBAO, password_validators
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("IPCITY_VAR_DIR", str(BASE_DIR / "var")))
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "cities",
     "evaluations",
     "reviews",
@@ -72,9 +76,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with a second factor in this session (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "ipcity.middleware.SessionLifetimeMiddleware",
     "ipcity.middleware.PasswordChangeRequiredMiddleware",
+    # After the password change: verify the second factor, or enrol one (cities/twofactor.py).
+    "ipcity.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ipcity.middleware.AuditContextMiddleware",
@@ -183,12 +191,14 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
+# Password policy (README "Password policy"): the 等保 2.0 profile (3 of 4 kinds of characters, the last 5 not
+# reusable, 90 days) or OWASP ASVS's (12 characters, no composition, history or expiry rules).
+PASSWORD_POLICY = env_str("PASSWORD_POLICY", DENGBAO)
+AUTH_PASSWORD_VALIDATORS = password_validators(PASSWORD_POLICY)
+# A password older than this must be changed before anything else (0: never).
+PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", DEFAULT_MAX_AGE_DAYS[PASSWORD_POLICY])
+if PASSWORD_MAX_AGE_DAYS < 0:
+    raise ImproperlyConfigured("PASSWORD_MAX_AGE_DAYS must be 0 (passwords never expire) or more.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -235,6 +245,13 @@ AXES_ENABLE_ADMIN = False
 # axes.W006 warns that a lock by username alone lets an attacker rotate addresses: that is the point here
 # (a lock by address would lock out a whole NAT-ed bureau; the account is what we protect).
 SILENCED_SYSTEM_CHECKS += ["axes.W006"]
+# Two-factor sign-in (django-otp; README "Two-factor sign-in"). An enrolled account always enters a code after
+# its password; TWO_FACTOR_ENFORCED decides whether national administrators and the 三员 must enrol.
+TWO_FACTOR_ENFORCED = env_bool("TWO_FACTOR_ENFORCED", True)
+OTP_TOTP_ISSUER = "ipcity"
+# After each wrong code a device refuses codes for 1, 2, 4, 8 … seconds (django-otp's own throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -300,7 +317,7 @@ REST_FRAMEWORK = {
     # class comes first so that a request without credentials gets 401 with WWW-Authenticate.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "cities.api.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "cities.api.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["ipcity.api_permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

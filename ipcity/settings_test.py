@@ -37,6 +37,10 @@ if not os.environ.get("REDIS_URL") and "IPCITY_REDIS_DIR" not in os.environ:
 
 from ipcity.settings import *  # noqa: E402,F401,F403
 
+# Most tests sign in with force_login, many as national administrators: the rule that they must enrol a second
+# factor is off here; tests/cities/test_twofactor.py turns it on. (Enrolled users still verify.)
+TWO_FACTOR_ENFORCED = False
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Hashed static names need collectstatic first; tests/ipcity/test_static.py runs the

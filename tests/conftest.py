@@ -2,8 +2,21 @@ from __future__ import annotations
 
 import pytest
 
+from django.conf import settings
+from django.utils import translation
+
 from cities.enums import Role
 from tests.factories import CityFactory, ProvinceFactory, user_with_role
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language (Chinese), as a request without a language cookie does:
+    a test that switched to English (or a request handled in it) must not leave its thread in English for the
+    service messages of the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

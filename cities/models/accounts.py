@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -25,6 +26,10 @@ class User(AbstractUser):
                     "the next sign-in before doing anything else."),
     )
 
+    # When the password was last set (not when its hash was upgraded): a password older than
+    # PASSWORD_MAX_AGE_DAYS must be changed (cities.passwords.password_change_reason). Empty: no password set yet.
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True, editable=False)
+
     # Raised to end every session of the account at once (disabled, password reset, a role revoked): the
     # session's auth hash covers it, so an old cookie never works again, even once the account is enabled.
     session_generation = models.PositiveIntegerField(_("session generation"), default=0, editable=False)
@@ -35,6 +40,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    def save(self, *args, **kwargs):
+        # ``_password`` holds a password given to set_password() until the save: a new password, never the
+        # rehash Django does at sign-in when the hasher's parameters change (it clears ``_password`` first).
+        if self._password is not None:
+            self.password_changed_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "password" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "password_changed_at"}
+        super().save(*args, **kwargs)
 
     def _get_session_auth_hash(self, secret=None) -> str:
         """Django's hash of the password, with the session generation in it."""
@@ -120,3 +135,20 @@ class Membership(models.Model):
     def __str__(self) -> str:
         place = self.city or self.province
         return f"{self.user} · {self.get_role_display()}" + (f" · {place}" if place else "")
+
+
+class PasswordHistory(models.Model):
+    """A password an account has had (its hash), newest last: the history rule refuses it again
+    (``cities.passwords.PasswordHistoryValidator`` records and trims them)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history", verbose_name=_("user"))
+    password = models.CharField(_("password"), max_length=128)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("former password")
+        verbose_name_plural = _("former passwords")
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cities import lockout, services
+from cities.enums import PasswordChangeReason
+from cities.passwords import password_change_reason
 from ipcity.forms import StyledFormMixin
 
 
@@ -24,7 +26,9 @@ class LoginForm(StyledFormMixin, auth_forms.AuthenticationForm):
 
 
 class PasswordChangeForm(StyledFormMixin, auth_forms.PasswordChangeForm):
-    pass
+    def validate_password_for_user(self, user, password_field_name="new_password2"):
+        """The policy is checked once, by ``services.change_own_password`` (the view shows its refusal under the
+        new password): each check of the password history hashes the candidate again."""
 
 
 class LoginView(auth_views.LoginView):
@@ -67,6 +71,19 @@ def unlock_account(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = PasswordChangeForm
     success_url = reverse_lazy("password_change_done")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        reason = password_change_reason(self.request.user)
+        if reason == PasswordChangeReason.SET_BY_ADMINISTRATOR:
+            context["change_required"] = _(
+                "Set a new password before you continue: the current one was given to you by an administrator (at "
+                "your first sign-in or after a reset), and only you may know yours.")
+        elif reason == PasswordChangeReason.EXPIRED:
+            context["change_required"] = _(
+                "Your password is older than %(days)d days: set a new one before you continue.") % {
+                "days": settings.PASSWORD_MAX_AGE_DAYS}
+        return context
 
     def form_valid(self, form):
         user = self.request.user

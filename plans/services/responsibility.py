@@ -26,7 +26,7 @@ from cities.enums import Role
 from cities.notifications import notify, users_with_role
 from cities.rules import is_national_admin
 from cities.services import require
-from evaluations.materials import check_file
+from evaluations.materials import check_upload
 from plans.enums import ItemStatus
 from plans.models import (
     CityPlan,
@@ -273,7 +273,9 @@ def report_progress(item: ResponsibilityItem, *, status: str, percent: int, actu
     if len(evidence_files) > MAX_EVIDENCE_FILES:
         raise ValidationError({"evidence_files": _("Attach at most %(count)s files to one report.") % {
             "count": MAX_EVIDENCE_FILES}})
-    checked = [(upload, check_file(upload)) for upload in evidence_files]  # before anything is written
+    # Before anything is written; a refused file leaves an ``upload.refused`` entry.
+    checked = [(upload, check_upload(upload, kind="progress_evidence", by=by, city=item.list.city))
+               for upload in evidence_files]
     stored: list[ProgressEvidence] = []
     try:
         with transaction.atomic():

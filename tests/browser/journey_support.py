@@ -34,9 +34,8 @@ from reviews.services.rubrics import create_default_rubric
 from reviews.services.scoring import open_review, save_scores, submit_review, subjective_leaves
 from tests.browser.conftest import PageWatch
 from tests.factories import PASSWORD, CityFactory, ProvinceFactory, user_with_role
+from tests.files import PDF
 
-# The smallest file the upload check takes for a PDF.
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Reviewers outside 辽宁 (expert1 … expert5) and one of 辽宁, whom the conflict rules must skip for 抚顺.
 OUTSIDE_REVIEWERS = [f"expert{n}" for n in range(1, 6)]

@@ -31,7 +31,8 @@ def test_reset_password_by_anyone_but_the_system_admin_is_refused(fushun_officer
 def test_reset_password_refuses_a_weak_password(sysadmin, fushun_officer):
     with pytest.raises(ValidationError) as error:
         services.reset_password(fushun_officer, password="password", by=sysadmin)
-    assert error.value.messages == ["这个密码太常见了。"]
+    assert error.value.messages == ["密码须包含大写字母、小写字母、数字、特殊字符四类中的至少3类，该密码只包含1类。",
+                                    "这个密码太常见了。"]
     fushun_officer.refresh_from_db()
     assert fushun_officer.must_change_password is False
 
@@ -47,6 +48,6 @@ def test_change_own_password_refuses_a_password_the_validators_refuse(fushun_off
     fushun_officer.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         services.change_own_password(fushun_officer, password="20262026", by=fushun_officer)
-    assert error.value.messages == ["密码只包含数字。"]
+    assert error.value.messages == ["密码须包含大写字母、小写字母、数字、特殊字符四类中的至少3类，该密码只包含1类。"]
     fushun_officer.refresh_from_db()
     assert (fushun_officer.must_change_password, fushun_officer.check_password(PASSWORD)) == (True, True)

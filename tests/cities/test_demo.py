@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
+from django_otp.oath import TOTP
 
-from cities.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from cities.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRETS
 from cities.enums import DesignationStatus, Role, Tier
 from cities.models import AuditEntry, City, Designation, Membership, Province, User
 from ipcity.dates import SHANGHAI
@@ -77,7 +79,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
     assert Designation.objects.filter(status=DesignationStatus.EXPIRED).count() == 8
     assert [line.rstrip() for line in out.getvalue().splitlines()] == [
         "cities: places created: 448, places updated: 0, designations created: 73, designations expired: 8, "
-        "accounts created: 18",
+        "accounts created: 18, authenticators created: 4",
         "evaluations: cycles created: 4, applications: 4",
         "reviews: reviewer profiles: 6, rubrics: 4, assignments: 5, assessments: 512",
         "plans: national plan tasks: 8, city plans created: 3, plan tasks added: 35, leadership members added: 19, "
@@ -111,7 +113,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
     assert counts() == before
     assert out.getvalue().splitlines()[0] == (
         "cities: places created: 0, places updated: 0, designations created: 0, designations expired: 0, "
-        "accounts created: 0")
+        "accounts created: 0, authenticators created: 0")
 
 
 # What each demo account's home page shows first, in Chinese (the default language).
@@ -132,6 +134,11 @@ def test_every_demo_account_logs_in_and_sees_its_home_page_in_chinese(settings, 
     for account in DEMO_ACCOUNTS:
         response = client.post("/accounts/login/", {"username": account.username, "password": DEMO_PASSWORD},
                                follow=True, HTTP_ACCEPT_LANGUAGE="en")
+        if account.username in DEMO_TOTP_SECRETS:
+            # The national administrator and the 三员 then enter their authenticator's code (README demo table).
+            assert response.redirect_chain == [("/", 302), ("/accounts/two-factor/verify/?next=%2F", 302)]
+            code = f"{TOTP(base64.b32decode(DEMO_TOTP_SECRETS[account.username])).token():06d}"
+            response = client.post("/accounts/two-factor/verify/", {"code": code, "next": "/"}, follow=True)
         html = response.content.decode()
         assert response.redirect_chain == [("/", 302)], account.username
         assert HOME_MARKERS[account.role] in html, account.username

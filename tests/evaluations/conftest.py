@@ -26,8 +26,8 @@ from evaluations.models import (
 from evaluations.services import cycles as cycle_services
 from evaluations.services.applications import new_application
 from tests.factories import CityFactory, user_with_role
+from tests.files import PDF
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 TODAY = dt.date(2026, 6, 1)
 
 

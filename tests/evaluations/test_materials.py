@@ -7,7 +7,6 @@ import hashlib
 import io
 import zipfile
 
-import openpyxl
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.messages import get_messages
@@ -23,6 +22,10 @@ from cities.models import AuditEntry
 from evaluations import materials as m
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus, MaterialKind
 from evaluations.models import Application, Cycle, Material, MaterialFile
+from tests.files import JPEG as JPEG_BYTES
+from tests.files import PDF as PDF_BYTES
+from tests.files import PNG as PNG_BYTES
+from tests.files import ole2_bytes, xlsx_bytes
 
 K = MaterialKind
 S = ApplicationState
@@ -31,11 +34,7 @@ ACCEPTED = ".pdf, .doc, .docx, .wps, .xls, .xlsx, .et, .ppt, .pptx, .odt, .ods, 
 
 # --- Real minimal files --------------------------------------------------------------------
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-OLE2_BYTES = bytes.fromhex("d0cf11e0a1b11ae1") + bytes(504)
-PNG_BYTES = (b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-             + b"\x90wS\xde" + b"\x00\x00\x00\x00IEND\xaeB`\x82")
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+OLE2_BYTES = ole2_bytes()
 
 
 def zip_bytes(members: dict[str, bytes]) -> bytes:
@@ -53,14 +52,6 @@ def ooxml(main_part: str) -> bytes:
 
 def odf(mimetype: str) -> bytes:
     return zip_bytes({"mimetype": mimetype.encode(), "content.xml": b"<office:document-content/>"})
-
-
-def xlsx_bytes() -> bytes:
-    workbook = openpyxl.Workbook()
-    workbook.active["A1"] = "有效发明专利拥有量"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def upload(name: str, content: bytes) -> SimpleUploadedFile:

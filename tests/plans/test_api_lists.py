@@ -17,9 +17,9 @@ from plans.models import NationalPlan, NationalTask, ProgressEvidence, ProgressR
 from plans.services import responsibility as services
 from tests.api.utils import api_queries, assert_error, token_client
 from tests.factories import CityFactory
+from tests.files import PDF
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture(autouse=True)

@@ -22,11 +22,12 @@ from plans.services import responsibility as services
 from plans.services.plans import load_national_plan
 from plans.services.responsibility import load_list_json, report_progress, verify_progress
 from tests.factories import CityFactory, DesignationFactory
+from tests.files import PDF as PDF_BYTES
+from tests.files import hostile_files
 from tests.utils import queries_for
 
 FUSHUN_JSON = django_settings.BASE_DIR / "plans" / "data" / "responsibility_list_fushun_2021.json"
 WORK_AREAS = ["推动知识产权高质量创造", "促进知识产权高效益运用", "强化知识产权高标准保护", "推进知识产权高效能管理服务"]
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -243,6 +244,23 @@ def test_progress_is_refused_for_a_wrong_file_or_reporter(fushun_list, fushun_of
         report_progress(item, status=ItemStatus.VERIFIED, percent=100, by=fushun_officer)
     assert ProgressReport.objects.count() == 0
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+
+
+EVIDENCE_HOSTILE = [h for h in hostile_files() if h.id in {"pdf-javascript-openaction", "php-after-jpeg", "macro-workbook"}]
+
+
+@pytest.mark.parametrize("hostile", EVIDENCE_HOSTILE, ids=lambda h: h.id)
+def test_hostile_evidence_is_refused_and_audited(fushun_list, fushun_officer, fushun_city, media, hostile):
+    item = fushun_list.items.get(number=1)
+    with pytest.raises(ValidationError) as refused:
+        report_progress(item, status=ItemStatus.IN_PROGRESS, percent=10, by=fushun_officer,
+                        evidence_files=[pdf(), SimpleUploadedFile(hostile.name, hostile.content)])
+    assert refused.value.messages == [hostile.message]
+    assert (ProgressReport.objects.count(), ProgressEvidence.objects.count()) == (0, 0)
+    assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
+    assert [(e.actor, e.city, e.data) for e in AuditEntry.objects.filter(action="upload.refused")] == [
+        (fushun_officer, fushun_city, {"name": hostile.name, "kind": "progress_evidence", "size": len(hostile.content),
+                                       "code": refused.value.code, "reason": hostile.message})]
 
 
 # --- Views ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ def decrypt(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("cities", "0008_token_expiry"),
+        ("cities", "0010_password_history_and_age"),
     ]
 
     operations = [
