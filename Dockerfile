@@ -59,9 +59,11 @@ COPY manage.py docker-entrypoint.sh ./
 RUN pip install --no-cache-dir --no-deps --editable . \
     && chmod 755 /app/docker-entrypoint.sh
 
-# Settings refuse to load without a secret; this one exists only for these two commands.
-RUN SECRET_KEY=build-only python manage.py compilemessages \
-    && SECRET_KEY=build-only python manage.py collectstatic --noinput
+# Settings refuse to load without a secret and a field encryption key; these exist only for these two commands,
+# which read no data.
+RUN export SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=00000000000000000000000000000000 \
+    && python manage.py compilemessages \
+    && python manage.py collectstatic --noinput
 
 USER ipcity
 EXPOSE 8000

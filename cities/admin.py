@@ -27,6 +27,7 @@ from cities import services, tokens
 from cities.models import ApiToken, AuditEntry, City, Designation, Membership, Province, User
 from cities.passwords import administrator_password_validators, validate_password_by_administrator
 from ipcity.beat import SCHEDULABLE_TASKS
+from ipcity.fieldcrypto import mask_email, mask_phone
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -205,9 +206,12 @@ ADD_USER_FIELDS = ("username", "full_name", "email", "password1", "password2")
 @admin.register(User)
 class UserAdmin(NoDeleteAdmin):
     add_form = UserCreationForm
-    list_display = ("username", "full_name", "email", "is_active", "must_change_password", "last_login")
+    # E-mail and telephone are stored encrypted: listed masked, shown in full only on the account's own form, and
+    # neither searched nor sorted on.
+    list_display = ("username", "full_name", "masked_email", "masked_phone", "is_active", "must_change_password",
+                    "last_login")
     list_filter = ("is_active", "must_change_password")
-    search_fields = ("username", "full_name", "email")
+    search_fields = ("username", "full_name")
     ordering = ("username",)
     fields = ("username", "full_name", "email", "phone", "is_active", "password_reset", "must_change_password",
               "last_login", "date_joined")
@@ -216,6 +220,14 @@ class UserAdmin(NoDeleteAdmin):
     def autocomplete_label(self, user: User) -> str:
         """Two colleagues may share a name: the user name tells them apart."""
         return name_and_code(user, user.username) if user.full_name else user.username
+
+    @admin.display(description=gettext_lazy("email address"))
+    def masked_email(self, user: User) -> str:
+        return mask_email(user.email)
+
+    @admin.display(description=gettext_lazy("telephone"))
+    def masked_phone(self, user: User) -> str:
+        return mask_phone(user.phone)
 
     @admin.display(description=gettext_lazy("password"))
     def password_reset(self, user: User) -> str:
@@ -238,7 +250,9 @@ class UserAdmin(NoDeleteAdmin):
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
         if obj is not None and not self.has_change_permission(request, obj):
-            fields = [name for name in fields if name != "password_reset"]  # the security admin only reads
+            # The security admin only reads: no reset link, and the personal data masked as in the list.
+            shown = {"email": "masked_email", "phone": "masked_phone"}
+            fields = [shown.get(name, name) for name in fields if name != "password_reset"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):

@@ -10,6 +10,7 @@ class CitiesConfig(AppConfig):
     def ready(self) -> None:
         from cities import checks  # noqa: F401  (SM3 for the audit chain)
         from cities import audit_retention  # noqa: F401  (the SQLite DELETE gate of the audit table)
+        from cities import key_rotation  # noqa: F401  (label of the key rotation's audit action)
         from cities import lockout  # noqa: F401  (lockout audit)
         from cities import signals  # noqa: F401  (login/logout audit)
         from cities import tokens  # noqa: F401  (labels of the token audit actions)

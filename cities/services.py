@@ -30,6 +30,7 @@ from cities.models import City, Designation, Membership, Province, User
 from cities.passwords import validate_password_by_administrator
 from cities.tokens import revoke_all_api_tokens
 from ipcity.dates import add_years, local_today, term_end_for
+from ipcity.fieldcrypto import mask_email, mask_phone
 
 # Holding a higher rung ends the lower ones (a pilot that becomes a demonstration city).
 TIER_LADDER = [Tier.PILOT, Tier.DEMO_CULTIVATION, Tier.DEMONSTRATION]
@@ -385,6 +386,15 @@ def update_place(place: Province | City, *, changes: dict, by: User | None) -> P
     return place
 
 
+# The audit log is never re-encrypted: it keeps the personal data stored encrypted only masked.
+_MASKED_IN_LOG = {"email": mask_email, "phone": mask_phone}
+
+
+def _logged_value(user: User, name: str) -> str:
+    value = str(getattr(user, name))
+    return _MASKED_IN_LOG[name](value) if name in _MASKED_IN_LOG else value
+
+
 @transaction.atomic
 def update_user(user: User, *, changes: dict, by: User | None) -> User:
     """Edit an account's profile fields or deactivate it (system administrator)."""
@@ -393,12 +403,12 @@ def update_user(user: User, *, changes: dict, by: User | None) -> User:
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError(_("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
-    before = {name: str(getattr(user, name)) for name in changes}
+    before = {name: _logged_value(user, name) for name in changes}
     for name, value in changes.items():
         setattr(user, name, value)
     user.full_clean(exclude=["password"])
     user.save(update_fields=list(changes))
-    data = {"before": before, "after": {name: str(getattr(user, name)) for name in changes}}
+    data = {"before": before, "after": {name: _logged_value(user, name) for name in changes}}
     if before.get("is_active") == "True" and not user.is_active:
         data["tokens_revoked"] = end_access(user)  # disabled: its sessions end now, for good
     audit.record(actor=by, action="user.update", obj=user, data=data)

@@ -16,7 +16,7 @@ import xstatic.pkg.bootstrap
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from ipcity import embedded_redis
+from ipcity import embedded_redis, sm4
 from ipcity.env import env_bool, env_int, env_list, env_rate, env_str
 from ipcity.password_policy import DEFAULT_MAX_AGE_DAYS, DENGBAO, password_validators
 
@@ -30,6 +30,13 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-ipcity-do-not-use-in-production"
+
+# The SM4 key of the personal data stored encrypted (ipcity/fieldcrypto.py): 32 hex digits. Old keys still decrypt
+# until `manage.py rotate_field_key` has re-encrypted every row. With DEBUG on and no key, one is derived from
+# SECRET_KEY (the system check ipcity.W001 says so); with DEBUG off a missing key stops start-up.
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS", [])
+FIELD_ENCRYPTION_KEY, FIELD_ENCRYPTION_KEY_DERIVED = sm4.configure(
+    key=env_str("FIELD_ENCRYPTION_KEY"), old_keys=FIELD_ENCRYPTION_OLD_KEYS, debug=DEBUG, secret_key=SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

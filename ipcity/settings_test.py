@@ -11,6 +11,8 @@ import shutil
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key")
+# A fixed SM4 key for the encrypted personal data (tests/ipcity/test_fieldcrypto.py sets others to rotate).
+os.environ.setdefault("FIELD_ENCRYPTION_KEY", "00112233445566778899aabbccddeeff")
 # Unit tests run tasks in-process; tests of the real worker and beat set this to false.
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # The API suite (schemathesis, the permission matrix) sends far more than a client would: the rates are raised

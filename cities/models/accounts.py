@@ -9,13 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cities.enums import THREE_ADMIN_ROLES, Role
+from ipcity.fieldcrypto import EncryptedCharField, EncryptedEmailField
 
 
 class User(AbstractUser):
     """A person. What they may do comes from their memberships, never from flags."""
 
     full_name = models.CharField(pgettext_lazy("person", "full name"), max_length=60, blank=True)
-    phone = models.CharField(_("telephone"), max_length=40, blank=True)
+    # Personal data, stored SM4-encrypted (ipcity/fieldcrypto.py): neither can be searched or filtered on.
+    email = EncryptedEmailField(_("email address"), blank=True)
+    phone = EncryptedCharField(_("telephone"), max_length=40, blank=True)
     must_change_password = models.BooleanField(
         _("must set a new password"),
         default=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from cities.audit import action_label, state_label
+from ipcity.fieldcrypto import mask_email, mask_phone
 
 register = template.Library()
 
@@ -17,3 +18,8 @@ def action_label_filter(key: str):
 @register.filter(name="state_label")
 def state_label_filter(value: str):
     return state_label(value)
+
+
+# Personal data stored encrypted shows masked in lists (ipcity/fieldcrypto.py decides how).
+register.filter("mask_phone", mask_phone)
+register.filter("mask_email", mask_email)

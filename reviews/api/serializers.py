@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from cities.models import City, Province
 from evaluations.models import Indicator
+from ipcity.fieldcrypto import mask_email, mask_phone
 from reviews.enums import Aggregate, AssessmentKind, CriterionKind, Direction, Formula, Grade, Outcome, \
     Recommendation, ReportKind
 from reviews.models import AnnualAssessment, Assignment, Criterion, Decision, GeneratedFile, Review, Rubric, Score
@@ -410,12 +411,21 @@ class ReviewerProfileSerializer(serializers.Serializer):
     title = serializers.CharField()
     available = serializers.BooleanField()
     stored = serializers.SerializerMethodField(help_text=gettext_lazy("False while described by the membership"))
+    # Stored encrypted: masked here as on the reviewer list, never in full.
+    phone = serializers.SerializerMethodField(help_text=gettext_lazy("Telephone, masked (138****5678)"))
+    email = serializers.SerializerMethodField(help_text=gettext_lazy("E-mail address, masked (z***@example.cn)"))
 
     def to_representation(self, instance):
         return super().to_representation(profile_for(instance))
 
     def get_stored(self, obj) -> bool:
         return obj.pk is not None
+
+    def get_phone(self, obj) -> str:
+        return mask_phone(obj.user.phone)
+
+    def get_email(self, obj) -> str:
+        return mask_email(obj.user.email)
 
 
 class ReviewerProfileInputSerializer(serializers.Serializer):

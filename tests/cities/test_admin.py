@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from cities.enums import CityLevel, Role
 from cities.models import AuditEntry, Membership, User
-from tests.factories import PASSWORD, CityFactory, DesignationFactory, ProvinceFactory, user_with_role
+from tests.factories import PASSWORD, CityFactory, DesignationFactory, ProvinceFactory, UserFactory, user_with_role
 from tests.utils import queries_for
 
 
@@ -275,3 +275,33 @@ def test_admin_password_change_link_leads_to_the_audited_page(client, sysadmin):
     client.force_login(sysadmin)
     response = client.get(reverse("admin:password_change"))
     assert (response.status_code, response["Location"]) == (302, reverse("password_change"))
+
+
+def test_account_list_shows_contact_data_masked(client, sysadmin):
+    UserFactory(username="zhang", email="zhang.san@example.cn", phone="13812345678")
+    client.force_login(sysadmin)
+    response = client.get(reverse("admin:cities_user_changelist"))
+    html = response.content.decode()
+    assert (response.status_code, "z***@example.cn" in html, "138****5678" in html) == (200, True, True)
+    assert ("zhang.san" in html, "13812345678" in html) == (False, False)
+
+
+def test_account_form_shows_contact_data_in_full_to_the_system_admin_only(client, sysadmin, secadmin):
+    zhang = UserFactory(username="zhang", email="zhang.san@example.cn", phone="13812345678")
+    client.force_login(sysadmin)
+    html = client.get(reverse("admin:cities_user_change", args=[zhang.pk])).content.decode()
+    assert ('value="zhang.san@example.cn"' in html, 'value="13812345678"' in html) == (True, True)
+    client.force_login(secadmin)
+    response = client.get(reverse("admin:cities_user_change", args=[zhang.pk]))
+    html = response.content.decode()
+    assert (response.status_code, "z***@example.cn" in html, "138****5678" in html) == (200, True, True)
+    assert ("zhang.san" in html, "13812345678" in html) == (False, False)
+
+
+def test_account_list_search_skips_encrypted_fields(client, sysadmin):
+    UserFactory(username="zhang", full_name="张三", email="zhang.san@example.cn")
+    client.force_login(sysadmin)
+    response = client.get(reverse("admin:cities_user_changelist"), {"q": "张三"})
+    assert [user.username for user in response.context["cl"].result_list] == ["zhang"]
+    response = client.get(reverse("admin:cities_user_changelist"), {"q": "example.cn"})
+    assert list(response.context["cl"].result_list) == []

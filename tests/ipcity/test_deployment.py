@@ -95,10 +95,12 @@ def test_compose_app_service_command_is_an_entrypoint_subcommand(name):
 @pytest.mark.parametrize("name", APP_SERVICES)
 def test_compose_app_service_env_uses_postgres_redis_and_no_debug(name):
     env = compose()["services"][name]["environment"]
-    assert {key: env.get(key) for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG")} == {
+    assert {key: env.get(key) for key in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY",
+                                          "DEBUG")} == {
         "DATABASE_URL": "postgres://ipcity:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}@db:5432/ipcity",
         "REDIS_URL": "redis://redis:6379/0",
         "SECRET_KEY": "${SECRET_KEY:?set SECRET_KEY}",
+        "FIELD_ENCRYPTION_KEY": "${FIELD_ENCRYPTION_KEY:?set FIELD_ENCRYPTION_KEY}",
         "DEBUG": "false",
     }
 

@@ -404,6 +404,10 @@ def test_reviewer_profiles_for_national_staff(world, national):
         True, "440000", False)
     assert ReviewerProfile.objects.get(user=expert).expertise == ["示范城市评定", "专利"]
     assert last_action() == "assignment.profile"
+    expert.phone, expert.email = "13812345678", "expert@example.cn"
+    expert.save(update_fields=["phone", "email"])
+    listed = next(row for row in national.get("/api/v1/reviewer-profiles/").json()["results"] if row["id"] == expert.pk)
+    assert (listed["phone"], listed["email"]) == ("138****5678", "e***@example.cn")
     assert ids(national.get("/api/v1/reviewer-profiles/", {"available": "false"})) == [expert.pk]
     assert ids(national.get("/api/v1/reviewer-profiles/", {"q": "中山"})) == [expert.pk]
     body = assert_error(national.put(f"/api/v1/reviewer-profiles/{expert.pk}/", {"city": "000000"}, format="json"),

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from cities.enums import Role
-from cities.models import AuditEntry, Notification
+from cities.models import AuditEntry, Notification, User
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus
 from evaluations.models import Application, Cycle
 from reviews.enums import AssignmentStatus, CriterionKind
@@ -530,6 +530,15 @@ def test_reviewer_workload_query_count_is_flat(client, cycle, national_admin):
     assert [(u.username, u.assigned, u.waiting, u.overdue) for u in response.context["page"].object_list] == [
         (f"w{i:02d}", 1, 1, 0) for i in range(20)]
     assert one == twenty
+
+
+def test_reviewer_workload_shows_contact_data_masked(client, cycle, national_admin):
+    reviewer = expert("wang", "110000", "北京市", "", "", "单位")
+    User.objects.filter(pk=reviewer.pk).update(phone="13812345678", email="wang.wu@example.cn")
+    client.force_login(national_admin)
+    html = client.get(reverse("reviewer_workload")).content.decode()
+    assert "138****5678<br>w***@example.cn" in html
+    assert ("13812345678" in html, "wang.wu" in html) == (False, False)
 
 
 def test_my_assignments_query_count_is_flat(client, cycle, experts, national_admin):
