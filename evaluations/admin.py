@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from cities.admin import ReadOnlyAdmin
+from evaluations.selectors import applications_visible_to
 from evaluations.models import (
     Application,
     Argumentation,
@@ -35,8 +36,20 @@ class CycleAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "status", "year")
 
 
+class ApplicationScopedAdmin(ReadOnlyAdmin):
+    """Rows of the applications the user may see (``applications_visible_to``): national staff do not read a
+    never-submitted draft here either. ``application_path`` leads from the row to its application."""
+
+    application_path = "application"
+
+    def get_queryset(self, request):
+        visible = applications_visible_to(request.user).values("pk")
+        return super().get_queryset(request).filter(**{f"{self.application_path}__in": visible})
+
+
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdmin):
+class ApplicationAdmin(ApplicationScopedAdmin):
+    application_path = "pk"
     list_display = ("city", "cycle", "state", "round", "submitted_at")
     list_filter = ("state", "cycle__kind", "cycle__year")
     list_select_related = ("city", "cycle")
@@ -59,11 +72,14 @@ class IndicatorValueAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MaterialFile)
-class MaterialFileAdmin(ReadOnlyAdmin):
+class MaterialFileAdmin(ApplicationScopedAdmin):
+    application_path = "material__application"
     list_display = ("material", "version", "original_name", "size", "sha256", "uploaded_at")
     list_select_related = ("material",)
 
 
-for model in (IndicatorTemplate, ChecklistItem, ProvinceQuota, Material, NarrativeSection, Attestation, Snapshot,
-              Argumentation, Measurement, Veto, RecommendationLetter, SiteVisit, FraudFinding, Criticism):
+for model in (IndicatorTemplate, ChecklistItem, ProvinceQuota, Criticism):
     admin.site.register(model, ReadOnlyAdmin)
+for model in (Material, NarrativeSection, Attestation, Snapshot, Argumentation, Measurement, Veto,
+              RecommendationLetter, SiteVisit, FraudFinding):
+    admin.site.register(model, ApplicationScopedAdmin)

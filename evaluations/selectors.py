@@ -21,18 +21,36 @@ from evaluations.models import Application, Cycle, IndicatorValue
 EXTRA_SCOPES: list[Callable[[object], Q | None]] = []
 
 
+# A draft the city has never submitted (round 0): its working paper, seen by the city alone. A draft the province
+# returned (round >= 1) was submitted once and stays visible to those who saw it then.
+NEVER_SUBMITTED = Q(state=ApplicationState.DRAFT, round=0)
+
+
+def is_never_submitted(application: Application) -> bool:
+    return application.state == ApplicationState.DRAFT and application.round == 0
+
+
 def applications_visible_to(user) -> QuerySet[Application]:
-    """National staff see every application; province staff those of their cities once submitted;
-    city officers their own city's; reviewers those assigned to them (through ``EXTRA_SCOPES``)."""
+    """City officers see their own city's applications; province staff those of their cities and national staff
+    every application, once submitted; reviewers those assigned to them (through ``EXTRA_SCOPES``).
+
+    Need to know (issue #14, "Edges"): a draft the city has never submitted (``NEVER_SUBMITTED``: state draft,
+    round 0) is the city's working paper. Nobody above the city has a part in it until the city submits it: the
+    province acts only on submitted applications (S1: the city submits to its province, the province recommends
+    to the national administration), and national staff act only after the province. So neither its province
+    nor national staff see its content (page and API: 404). A draft returned by the province (round >= 1) was
+    submitted once: it stays visible to both, as the snapshot of that submission does. National staff still see
+    *that* a city has an unsubmitted draft, by its state alone, in a cycle's due list (``due_cities``: 未申报
+    （草稿未提交）), which publication needs to record the cities that never applied."""
     applications = Application.objects.select_related("cycle", "city__province")
     if not getattr(user, "is_authenticated", False):
         return applications.none()
     if user.has_role(Role.NATIONAL_ADMIN):
-        return applications
+        return applications.filter(~NEVER_SUBMITTED | Q(city_id__in=city_ids_of(user)))
     scope = Q(city_id__in=city_ids_of(user))
     provinces = province_ids_of(user)
     if provinces:
-        scope |= Q(city__province_id__in=provinces) & (~Q(state=ApplicationState.DRAFT) | Q(round__gt=0))
+        scope |= Q(city__province_id__in=provinces) & ~NEVER_SUBMITTED
     for extra in EXTRA_SCOPES:
         widened = extra(user)
         if widened is not None:
@@ -105,6 +123,14 @@ class DueCity:
         if self.application.state == ApplicationState.DRAFT:
             return str(_("Not applied (draft not submitted)"))
         return str(ApplicationState(self.application.state).label)
+
+    @property
+    def shown_application(self) -> Application | None:
+        """The application national staff may open from the due list: not a never-submitted draft, whose
+        content stays the city's (``applications_visible_to``); its state is still shown."""
+        if self.application is None or is_never_submitted(self.application):
+            return None
+        return self.application
 
     @property
     def needs_decision(self) -> bool:

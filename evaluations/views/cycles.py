@@ -90,8 +90,9 @@ def cycle_detail(request, pk: int):
 def cycle_open(request, pk: int):
     cycle = get_object_or_404(cycles_visible_to(request.user), pk=pk)
     opened = attempt(request, lambda: cycle_services.open_cycle(cycle, by=request.user), _("The cycle is open."))
-    if opened and cycle.kind == CycleKind.RE_REVIEW and not applications_visible_to(request.user).filter(
-            cycle=cycle).exists():
+    # The drafts the opening made are the cities' until submitted (not visible to national staff): the due list
+    # names them.
+    if opened and cycle.kind == CycleKind.RE_REVIEW and not due_cities(cycle):
         messages.warning(request, _("No demonstration title's term or rectification ends in %(year)s: no city is due "
                                     "for re-review in this cycle and no draft was created.") % {"year": cycle.year})
     return redirect("cycle_detail", pk=cycle.pk)

@@ -247,6 +247,8 @@ def list_index(request):
 @login_required
 @require_POST
 def list_create(request):
+    if not city_ids_of(request.user):
+        raise PermissionDenied  # only a city's officers start its lists here (nothing to choose from otherwise)
     own_cities = City.objects.filter(pk__in=city_ids_of(request.user))
     form = ListCreateForm(request.POST, cities=own_cities)
     if not form.is_valid():

@@ -30,8 +30,8 @@ from schemathesis.specs.openapi.checks import (
 from schemathesis.checks import not_a_server_error
 
 from cities.tokens import create_api_token
-from tests.api.test_permission_matrix import ROWS, _fill
 from tests.api.world import ROLES, build_world
+from tests.matrix.rows import API_ROWS, fill
 from tests.utils import external_references
 
 # One role of each kind; their tokens are real (hashed in the database).
@@ -106,7 +106,7 @@ def _known_path_parameters(world: dict) -> dict[str, list[dict]]:
     known: dict[str, list[dict]] = {}
     patterns = {template: re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(template)) + "$")
                 for template in schema.raw_schema["paths"]}
-    for path in sorted({_fill(row["path"], world).split("?")[0] for row in ROWS}):
+    for path in sorted({fill(row["path"], world).split("?")[0] for row in API_ROWS}):
         matches = [(template.count("{"), template, match) for template, pattern in patterns.items()
                    if (match := pattern.match(path))]
         if matches:  # the most literal template: /lists/coverage/ is not /lists/{id}/ with id "coverage"

@@ -1,7 +1,7 @@
 """One small world for the permission matrix: two provinces, a city in each, a person of each role,
 and what each app adds (``tests/api/world_<app>.py`` define ``build(world)``, run in app order).
 
-Paths in ``tests/api/matrix/*.yaml`` name objects of this world: ``{fushun_city.code}``, ``{fushun_app.pk}``.
+Paths in ``tests/matrix/*.yaml`` name objects of this world: ``{fushun_city.code}``, ``{fushun_app.pk}``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ ROLES = {
     "yangjiang": "yangjiang_officer",
     "expert": "expert",
     "expert_other": "expert_other",
+    "sysadmin": "sysadmin",
+    "secadmin": "secadmin",
 }
 
 
@@ -36,6 +38,8 @@ def build_world() -> dict:
                                           full_name="阳江市")
     world["national"] = user_with_role(Role.NATIONAL_ADMIN, username="m_cnipa")
     world["audit"] = user_with_role(Role.AUDIT_ADMIN, username="m_auditor")
+    world["sysadmin"] = user_with_role(Role.SYSTEM_ADMIN, username="m_sysadmin")
+    world["secadmin"] = user_with_role(Role.SECURITY_ADMIN, username="m_secadmin")
     world["liaoning_staff"] = user_with_role(Role.PROVINCE_STAFF, username="m_liaoning", province=world["liaoning"])
     world["guangdong_staff"] = user_with_role(Role.PROVINCE_STAFF, username="m_guangdong",
                                               province=world["guangdong"])

@@ -10,7 +10,8 @@
 - ``strong_cycle``: an open strong-city cycle; ``fushun_strong`` in it, shortlisted with its formal materials.
 - ``draft_cycle``: a 2027 pilot cycle being prepared (national staff only), with ``draft_item`` on its list.
 - ``fushun_section``: a section of ``fushun_draft``'s work summary.
-- ``fushun_file`` / ``yangjiang_file``: a PDF of each submitted application; ``indicator`` a row of the table
+- ``fushun_file`` / ``yangjiang_file``: a PDF of each submitted application, ``fushun_draft_file`` a proof
+  document of ``fushun_draft``; ``indicator`` a row of the table
   and ``fushun_value`` 抚顺's 2025 value of it.
 """
 
@@ -99,6 +100,7 @@ def build(world: dict) -> None:
         opinion="同意推荐", rank=1, signatory="辽宁省知识产权局", letter_date=dt.date(2026, 6, 1), pdf=letter_pdf,
         written_by=liaoning_staff)
     world["fushun_file"] = _file(world["fushun_app"], fushun)
+    world["fushun_draft_file"] = _file(world["fushun_draft"], fushun, MaterialKind.PROOF)
     world["yangjiang_file"] = _file(world["yangjiang_app"], yangjiang)
     world["indicator"] = load_template().indicators.order_by("position").first()
     world["fushun_value"] = IndicatorValue.objects.create(city=world["fushun_city"], year=2025,

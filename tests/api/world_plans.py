@@ -1,15 +1,16 @@
 """What the plans rows of the permission matrix need: a national plan, a plan of each city with a target, a task
-and a leadership member, a list of each city with an item, and a reported completion with an evidence file."""
+and a leadership member, a list of each city with an item, and a reported completion with an evidence file, and a holiday override of the reminders' calendar."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from plans.enums import ItemStatus, Requirement
-from plans.models import NationalPlan, NationalTask, ProgressEvidence
+from plans.models import HolidayOverride, NationalPlan, NationalTask, ProgressEvidence
 from plans.services import plans as plan_services
 from plans.services import responsibility as list_services
 
@@ -20,6 +21,7 @@ EVIDENCE_NAME = "progress/matrix/evidence.pdf"
 
 def build(world: dict) -> None:
     national = world["national"]
+    world["holiday"] = HolidayOverride.objects.create(date=dt.date(2099, 10, 8), is_workday=True, note="调休")
     world["national_plan"] = NationalPlan.objects.create(year=2025, title="2025年知识产权示范城市工作计划")
     world["national_task"] = NationalTask.objects.create(plan=world["national_plan"], number=1, title="建设运营平台",
                                                          requirement=Requirement.MANDATORY)

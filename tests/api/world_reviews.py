@@ -6,11 +6,13 @@ Its own cycles, so that it does not depend on what the evaluations builder leave
   the frozen ``review_rubric`` (two subjective criteria, 60 + 40). ``expert`` has opened the 抚顺 application
   and holds a complete draft ``expert_review`` (so it can be saved and submitted); ``expert_other`` has
   submitted ``other_review`` of 阳江 (so 阳江 can be decided and the review reopened) and has a new
-  assignment ``other_new_assignment`` on 抚顺 (to declare on, withdraw or reassign to ``expert_spare``).
+  assignment ``other_new_assignment`` on 抚顺 (to declare on, withdraw or reassign to ``expert_spare``, whose
+  account is locked after five failed sign-ins).
 - ``decided_cycle`` (pilot): 抚顺 approved (``decision``), not published; it holds the unfrozen
   ``draft_rubric`` with ``draft_criterion``.
 - ``published_cycle`` (pilot): 阳江 approved and published; no rubric (to create or copy one into).
-- ``assessment`` of 抚顺, ``report`` (an opinion form of ``other_review`` being made).
+- ``assessment`` of 抚顺, ``report`` (an opinion form of ``other_review`` being made) and ``ready_report`` (the
+  same form, made and stored, ready to download).
 """
 
 from __future__ import annotations
@@ -18,17 +20,21 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from axes.models import AccessAttempt
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from cities.enums import Role
 from evaluations.enums import ApplicationState, CycleKind, CycleStatus, SnapshotKind
 from evaluations.models import Application, Cycle, Snapshot
-from reviews.enums import (AssessmentKind, AssignmentStatus, CriterionKind, DecisionEffect, Outcome, Recommendation,
-                           ReportKind)
+from reviews.enums import (AssessmentKind, AssignmentStatus, CriterionKind, DecisionEffect, FileStatus, Outcome,
+                           Recommendation, ReportKind)
 from reviews.models import AnnualAssessment, Assignment, Criterion, Decision, GeneratedFile, Review, Rubric, Score
 from tests.factories import user_with_role
 
 DUE = dt.date(2099, 12, 31)
+READY_REPORT = "reports/matrix/review.pdf"
 
 
 def _cycle(kind: str, year: int, **extra) -> Cycle:
@@ -63,6 +69,9 @@ def _decided(cycle: Cycle, city, designation, by, **extra) -> Decision:
 def build(world: dict) -> None:
     national = world["national"]
     world["expert_spare"] = user_with_role(Role.REVIEWER, username="m_expert3")
+    # Locked out by five wrong passwords (django-axes' row), for the security administrator to unlock.
+    AccessAttempt.objects.create(username="m_expert3", ip_address="10.0.0.9", user_agent="matrix", http_accept="*/*",
+                                 path_info="/accounts/login/", get_data="", post_data="", failures_since_start=5)
     cycle = world["review_cycle"] = _cycle(CycleKind.DEMONSTRATION, 2036)
     rubric = world["review_rubric"] = Rubric.objects.create(cycle=cycle, title="评审指标", frozen_at=timezone.now(),
                                                             reviewers_per_application=2)
@@ -93,3 +102,10 @@ def build(world: dict) -> None:
     world["report"] = GeneratedFile.objects.create(key=f"review_pdf:{world['other_review'].pk}:matrix",
                                                    kind=ReportKind.REVIEW_PDF, object_id=world["other_review"].pk,
                                                    requested_by=world["expert_other"])
+    # One stored file under a fixed name, written once however many worlds are built.
+    if not default_storage.exists(READY_REPORT):
+        default_storage.save(READY_REPORT, ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    world["ready_report"] = GeneratedFile.objects.create(
+        key=f"review_pdf:{world['other_review'].pk}:matrix-ready", kind=ReportKind.REVIEW_PDF,
+        object_id=world["other_review"].pk, requested_by=world["expert_other"], status=FileStatus.READY, progress=100,
+        file=READY_REPORT, filename="专家评审意见表.pdf", expires_at=timezone.now() + dt.timedelta(days=7))

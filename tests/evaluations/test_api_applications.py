@@ -81,7 +81,9 @@ def test_filters_and_ordering(api, world, guangdong, national_admin):
     def ids(**params):
         return [row["id"] for row in client.get(url("list"), params).data["results"]]
 
-    assert ids(kind=CycleKind.DEMONSTRATION) == [demo.pk]
+    assert ids(kind=CycleKind.DEMONSTRATION) == []  # a never-submitted draft is the city's alone
+    assert [row["id"] for row in api(world["officers"][CycleKind.DEMONSTRATION]).get(
+        url("list"), {"kind": CycleKind.DEMONSTRATION}).data["results"]] == [demo.pk]
     assert ids(cycle=pilot.cycle_id, ordering="-city__code") == [other.pk, pilot.pk]
     assert ids(province="440000") == [other.pk]
     assert ids(city=pilot.city.code) == [pilot.pk]
@@ -134,8 +136,9 @@ def test_details_and_sections(api, world):
                        format="json")
     assert saved.status_code == 200 and saved.data[0]["body"] == "指导思想正文"
     assert last_action(application) == "application.sections"
+    # National staff do not see a draft the city never submitted (issue #14): 404, as for its province.
     assert_error(api(world["national"]).put(url("sections", application), {"sections": [
-        {"id": sections[0]["id"], "body": "x"}]}, format="json"), 403)
+        {"id": sections[0]["id"], "body": "x"}]}, format="json"), 404)
 
 
 def test_submit_and_refused_submit(api, world):
@@ -151,7 +154,9 @@ def test_submit_and_refused_submit(api, world):
     body = assert_error(api(world["officers"][CycleKind.DEMONSTRATION]).post(url("submit", incomplete)),
                         409, "transition_refused")
     assert CJK.search(body["message"]) and "不能提交" in body["message"]
-    assert_error(api(world["national"]).post(url("submit", incomplete)), 403, "permission_denied")
+    assert_error(api(world["national"]).post(url("submit", incomplete)), 404, "not_found")  # never submitted
+    submitted = Application.objects.get(pk=application.pk)
+    assert_error(api(world["national"]).post(url("withdraw", submitted)), 403, "permission_denied")
 
 
 # --- every move and record: (procedure, state, actor, action, body, state after, audit action) ----------

@@ -105,7 +105,8 @@ def test_upload_refusals(api, world, yangjiang_officer):
                         400, "invalid")
     assert list(body["fields"]) == ["file"]
     letter = SimpleUploadedFile("a.pdf", PDF)
-    assert_error(api(world["national"]).post(path, {"kind": "work_plan", "file": letter}, format="multipart"), 403)
+    # A draft never submitted is not national staff's to see (issue #14): 404, as for another city.
+    assert_error(api(world["national"]).post(path, {"kind": "work_plan", "file": letter}, format="multipart"), 404)
     assert_error(api(yangjiang_officer).post(path, {"kind": "work_plan", "file": letter}, format="multipart"), 404)
     assert MaterialFile.objects.filter(material__kind=MaterialKind.WORK_PLAN).count() == 1
 
@@ -180,7 +181,7 @@ def test_basic_info_write(api, world, template):
     assert list(body["fields"]) == ["values.1.value"] and CJK.search(body["fields"]["values.1.value"][0])
     assert IndicatorValue.objects.get(city=application.city, year=2025, indicator=text).text == "说明"
     assert_error(api(world["national"]).put(path, {"values": [{"indicator": text.pk, "value": "x"}]},
-                                            format="json"), 403)
+                                            format="json"), 404)  # never submitted: the city's own (issue #14)
     application.state = S.SUBMITTED
     application.save(update_fields=["state"])
     assert_error(officer.put(path, {"values": [{"indicator": text.pk, "value": "x"}]}, format="json"), 400,

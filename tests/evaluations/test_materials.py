@@ -455,7 +455,8 @@ def test_download_returns_exactly_the_uploaded_bytes(client, uploaded, fushun_of
     ("liaoning_staff", S.DRAFT, 404),
     ("liaoning_staff", S.SUBMITTED, 200),
     ("guangdong_staff", S.SUBMITTED, 404),
-    ("national_admin", S.DRAFT, 200),
+    ("national_admin", S.DRAFT, 404),  # never submitted: the city's alone (applications_visible_to)
+    ("national_admin", S.SUBMITTED, 200),
     ("reviewer", S.UNDER_REVIEW, 404),
 ])
 def test_download_scope(client, request, uploaded, application, persona, state, status):

@@ -15,6 +15,7 @@ from cities.enums import DesignationStatus, Tier
 from evaluations import eligibility
 from evaluations.enums import Action, ApplicationState, CriticismTarget, CycleKind
 from evaluations.models import Criticism, IndicatorValue
+from evaluations.selectors import applications_visible_to
 from evaluations.services import applications as application_services
 from evaluations.services import national
 from evaluations.workflow import TransitionRefused, transition
@@ -195,3 +196,37 @@ def test_province_enters_the_measured_values_the_indicator_system_reads(client, 
     assert "发明专利授权量（件）" in message and "“gdp”" in message
     assert Measurement.objects.get(application=application).values == {"invention_grants": "2786",
                                                                        "invention_grant_rate": "61.25"}
+
+
+# --- Issue #14 "Edges": who sees a draft the city never submitted ----------------------------------------------
+
+
+def test_national_staff_see_an_application_once_submitted_not_its_first_draft(world, client):
+    """Need to know: before the city submits, its draft is its own (national staff and the province get 404); once
+    submitted, a returned draft stays visible to both."""
+    application = application_in(world, CycleKind.PILOT, S.DRAFT)
+    officer, staff, national_admin = world["officers"][CycleKind.PILOT], world["staff"], world["national"]
+
+    def seen_by() -> list[str]:
+        return [user.username for user in (national_admin, staff, officer)
+                if applications_visible_to(user).filter(pk=application.pk).exists()]
+
+    assert seen_by() == ["officer_pilot"]
+    client.force_login(national_admin)
+    assert client.get(reverse("application_detail", args=[application.pk])).status_code == 404
+    transition(application, Action.SUBMIT, by=officer)
+    transition(application, Action.RETURN, by=staff, reason="请补充专利质押融资证明材料")
+    application.refresh_from_db()
+    assert (application.state, application.round) == (S.DRAFT, 1)
+    assert seen_by() == [national_admin.username, "ln_staff", "officer_pilot"]
+    assert client.get(reverse("application_detail", args=[application.pk])).status_code == 200
+
+
+def test_the_admin_lists_no_never_submitted_draft_to_national_staff(world, client):
+    draft = application_in(world, CycleKind.PILOT, S.DRAFT)
+    submitted = application_in(world, CycleKind.DEMONSTRATION, S.SUBMITTED)
+    client.force_login(world["national"])
+    listed = client.get("/admin/evaluations/application/").context["cl"].result_list
+    assert [application.pk for application in listed] == [submitted.pk]
+    response = client.get(f"/admin/evaluations/application/{draft.pk}/change/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/")

@@ -245,6 +245,20 @@ def test_due_list_names_every_city_with_its_state(client, national_admin, twelve
     assert "应参加城市" in response.content.decode()
 
 
+def test_due_list_shows_a_never_submitted_draft_by_its_state_without_a_link(client, national_admin, twelve_due):
+    """Issue #14 "Edges": national staff see that a due city has a draft it never submitted, not the draft."""
+    cycle, cities, _titles = twelve_due
+    client.force_login(national_admin)
+    html = client.get(reverse("cycle_detail", args=[cycle.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    table = html[html.index('id="due-cities"'):]
+    table = table[:table.index("</table>")]
+    submitted = Application.objects.get(cycle=cycle, city=cities[0])
+    assert re.findall(r'href="/applications/(\d+)/"', table) == [str(submitted.pk)]
+    assert table.count("未申报（草稿未提交）") == len(cities) - 1
+    draft = Application.objects.get(cycle=cycle, city=cities[1])
+    assert client.get(reverse("application_detail", args=[draft.pk])).status_code == 404
+
+
 def test_opening_a_re_review_for_a_year_with_no_one_due_says_so(client, national_admin, liaoning):
     """S1 三(一): a re-review concerns the titles whose term ends in its year; opening one for a year without any
     says so instead of silently generating nothing."""
