@@ -1,8 +1,12 @@
-"""Sign-in lockout (django-axes): which accounts are locked, until when, and unlocking one.
+"""Sign-in protection: the lockout of an account (django-axes) and the throttle of an address (django-ratelimit).
 
 Axes counts failed sign-ins per username in its database table (shared by every web process) and refuses
 an account after ``LOGIN_FAILURE_LIMIT`` failures within ``LOGIN_LOCKOUT_MINUTES``. This module reads those
 rows for the security administrator, audits each lockout, and unlocks through a service.
+
+The lockout is per account, so one address trying one password against many accounts (password spraying) locks
+none of them: ``LOGIN_THROTTLE`` limits the sign-in attempts of one address (counted in the shared Redis cache),
+high enough that a bureau behind one NAT address never meets it.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from dataclasses import dataclass
 from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from axes.utils import reset
+from django_ratelimit.core import get_usage
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
@@ -23,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from cities import audit
 from cities.models import User
 from cities.services import require
+from ipcity.middleware import client_ip
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,31 @@ def _locked_out(sender, request, username, **kwargs) -> None:
                        "failures": request.axes_failures_since_start})
 
 
+def _address(group, request) -> str:
+    return client_ip(request) or "unknown"
+
+
+def login_throttle_wait(request) -> int | None:
+    """Counts this sign-in attempt against its address; the seconds to wait when the address is over
+    ``LOGIN_THROTTLE``, else ``None``. The first refusal of each window is an audit entry (``auth.throttled``), the
+    rest are not: a flood of refusals must not flood the log."""
+    usage = get_usage(request, group="ipcity.login", key=_address, rate=settings.LOGIN_THROTTLE, method="POST",
+                      increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    address = _address(None, request)
+    if cache.add(f"ipcity:login-throttled:{address}", 1, timeout=usage["time_left"] or 1):
+        audit.record(actor=None, action="auth.throttled", obj=None,
+                     data={"address": address, "limit": settings.LOGIN_THROTTLE,
+                           "username": str(request.POST.get("username", ""))[:150]})
+    return max(usage["time_left"], 1)
+
+
+def throttle_message(seconds: int) -> str:
+    return _("Too many sign-in attempts from this network address. Try again in %(seconds)d seconds.") % {
+        "seconds": seconds}
+
+
 def lockout_message(username: str) -> str:
     until = locked_until(username) or timezone.now() + _cool_off()
     return _("This account is locked after %(n)d failed sign-ins, until %(until)s. Sign in again then, or ask "
@@ -92,4 +124,5 @@ def lockout_message(username: str) -> str:
 audit.register_actions({
     "auth.lockout": gettext_lazy("Account locked after failed sign-ins"),
     "auth.unlock": gettext_lazy("Unlocked account"),
+    "auth.throttled": gettext_lazy("Sign-ins from one address throttled"),
 })

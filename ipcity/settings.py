@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "django_ratelimit",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -235,6 +236,14 @@ if LOGIN_FAILURE_LIMIT < 1 or LOGIN_LOCKOUT_MINUTES < 1:
     raise ImproperlyConfigured("LOGIN_FAILURE_LIMIT and LOGIN_LOCKOUT_MINUTES must be at least 1.")
 AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+# Sign-in attempts one network address may make (django-ratelimit, counted in the shared cache): against one
+# address trying a password across many accounts, which no per-account lock sees. High enough for a bureau
+# behind one NAT address (cities/lockout.py).
+LOGIN_THROTTLE = env_rate("LOGIN_THROTTLE", "30/min")
+RATELIMIT_USE_CACHE = "default"
+# django_ratelimit.W001 lists the cache backends it names as supported; Django's own RedisCache is not among them,
+# yet gives it what it needs (an atomic INCR and ADD with expiry, shared by every process).
+SILENCED_SYSTEM_CHECKS += ["django_ratelimit.W001"]
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # Refused attempts during a lockout neither extend it nor count again: the lock ends when announced.

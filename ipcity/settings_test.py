@@ -19,6 +19,7 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
 # here; tests/api/test_throttling.py sets low ones.
 os.environ.setdefault("API_THROTTLE_ANON", "100000/min")
 os.environ.setdefault("API_THROTTLE_USER", "100000/min")
+os.environ.setdefault("LOGIN_THROTTLE", "100000/min")
 # Files the tests upload never land beside the demo's (var/media): one temporary folder per run, shared
 # through the environment with the worker processes some tests start.
 if "MEDIA_ROOT" not in os.environ:

@@ -35,6 +35,17 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        wait = lockout.login_throttle_wait(request)
+        if wait is not None:
+            form = LoginForm(request, initial={"username": request.POST.get("username", "")})
+            response = render(request, "registration/login.html", {
+                "form": form, "lockout_message": lockout.throttle_message(wait),
+                "next": request.POST.get("next", "")}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
+
 
 def locked_out(request, original_response=None, credentials=None):
     """The login page again, saying the account is locked and until when (django-axes' AXES_LOCKOUT_CALLABLE)."""

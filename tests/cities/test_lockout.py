@@ -98,3 +98,25 @@ def test_locked_accounts_page_is_404_outside_the_security_administrator(client, 
 def test_locked_accounts_page_is_a_login_redirect_for_anonymous(client):
     response = client.get(reverse("locked_accounts"))
     assert (response.status_code, response["Location"]) == (302, "/accounts/login/?next=/accounts/locked/")
+
+
+def test_one_address_trying_many_accounts_is_throttled_without_locking_them(client, settings, fushun_officer,
+                                                                              yangjiang_officer):
+    """Issue #14, "Login": "throttling on the login form". Password spraying (one address, one password, many
+    accounts) locks no account; ``LOGIN_THROTTLE`` stops the address instead, and another address is not held."""
+    settings.LOGIN_THROTTLE = "3/min"
+    address = f"10.77.{dt.datetime.now().microsecond % 250}.1"  # the cache outlives tests: an address of its own
+    tried = [sign_in(client, username, "Spring-2026!", address=address).status_code
+             for username in ("fushun_t", "yangjiang_t", "nobody_t")]
+    assert tried == [200, 200, 200]
+    refused = sign_in(client, "fushun_t", PASSWORD, address=address)
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused.context["lockout_message"] == (
+        f"此网络地址的登录尝试过于频繁，请 {refused['Retry-After']} 秒后再试。")
+    assert "_auth_user_id" not in client.session
+    assert sign_in(client, "yangjiang_t", PASSWORD, address=address).status_code == 429
+    assert sign_in(client, "fushun_t", PASSWORD, address="10.78.0.1").status_code == 302
+    throttled = list(AuditEntry.objects.filter(action="auth.throttled").values_list("actor", "data"))
+    assert throttled == [(None, {"address": address, "limit": "3/min", "username": "fushun_t"})]
+    assert AuditEntry.objects.filter(action="auth.lockout").count() == 0
