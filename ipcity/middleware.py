@@ -87,17 +87,13 @@ class UploadRedirectMiddleware:
         return response
 
 
-class PasswordChangeRequiredMiddleware:
-    """A signed-in user who must set a new password (``cities.passwords.password_change_reason``: an administrator
-    set it — a new account, a reset — or it is older than ``PASSWORD_MAX_AGE_DAYS``) is sent to the
-    password-change page, which says why, from every page but that one, signing out, the language switch and the
-    health check. Static files never get here (WhiteNoise answers them first); the API's endpoints (namespace
-    ``api``, but for its two HTML pages of documentation) answer 403 themselves, to a session and a token alike
-    (``ipcity.api_permissions.IsAuthenticated``)."""
+class _SignInStepMiddleware:
+    """A step of signing in that a user must finish before any other page: a subclass's ``process_view`` sends
+    them to it. Open whatever the step: the pages in ``ALWAYS_OPEN`` (signing out, the language switch, the health
+    check) and the API's endpoints but its two HTML pages of documentation, which answer 403 themselves (to a
+    session and a token alike). Static files never get here (WhiteNoise answers them first)."""
 
-    # The second factor's code comes before the password change (SecondFactorMiddleware).
-    ALLOWED_URL_NAMES = frozenset({"password_change", "password_change_done", "logout", "set_language", "healthz",
-                                   "two_factor_verify"})
+    ALWAYS_OPEN = frozenset({"logout", "set_language", "healthz"})
     API_PAGES = frozenset({"docs", "redoc"})
 
     def __init__(self, get_response):
@@ -106,14 +102,25 @@ class PasswordChangeRequiredMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
+    def always_open(self, match) -> bool:
+        return match.url_name in self.ALWAYS_OPEN or ("api" in match.namespaces
+                                                      and match.url_name not in self.API_PAGES)
+
+
+class PasswordChangeRequiredMiddleware(_SignInStepMiddleware):
+    """A signed-in user who must set a new password (``cities.passwords.password_change_reason``: an administrator
+    set it — a new account, a reset — or it is older than ``PASSWORD_MAX_AGE_DAYS``) is sent to the
+    password-change page, which says why (the API answers 403: ``ipcity.api_permissions.IsAuthenticated``)."""
+
+    # The second factor's code comes before the password change (SecondFactorMiddleware).
+    STEP_PAGES = frozenset({"password_change", "password_change_done", "two_factor_verify"})
+
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
         if user is None or password_change_reason(user) is None:
             return None
         match = request.resolver_match
-        if match.url_name in self.ALLOWED_URL_NAMES:
-            return None
-        if "api" in match.namespaces and match.url_name not in self.API_PAGES:
+        if match.url_name in self.STEP_PAGES or self.always_open(match):
             return None
         return redirect("password_change")
 
@@ -140,7 +147,7 @@ class SessionLifetimeMiddleware:
         return self.get_response(request)
 
 
-class SecondFactorMiddleware:
+class SecondFactorMiddleware(_SignInStepMiddleware):
     """After the password (and after a required password change, which comes first): a user with a second factor
     who has not entered a code in this session is sent to the verification page, and a user who must have one and
     has none to the enrolment page, from every page but that one, signing out, the language switch and the health
@@ -148,24 +155,14 @@ class SecondFactorMiddleware:
     answer 403 themselves to such a session (``cities.api.authentication.SessionAuthentication``); tokens are
     not affected."""
 
-    ALLOWED_URL_NAMES = frozenset({"logout", "set_language", "healthz"})
     PASSWORD_URL_NAMES = frozenset({"password_change", "password_change_done"})
-    API_PAGES = frozenset({"docs", "redoc"})
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or user.is_verified():
             return None
         match = request.resolver_match
-        if match.url_name in self.ALLOWED_URL_NAMES:
-            return None
-        if "api" in match.namespaces and match.url_name not in self.API_PAGES:
+        if self.always_open(match):
             return None
         step = twofactor.pending_step(user)
         if step is None:
