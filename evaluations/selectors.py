@@ -21,13 +21,15 @@ from evaluations.models import Application, Cycle, IndicatorValue
 EXTRA_SCOPES: list[Callable[[object], Q | None]] = []
 
 
-# A draft the city has never submitted (round 0): its working paper, seen by the city alone. A draft the province
-# returned (round >= 1) was submitted once and stays visible to those who saw it then.
-NEVER_SUBMITTED = Q(state=ApplicationState.DRAFT, round=0)
+# A draft the city has never submitted (round 0), or withdrew without ever submitting it: its working paper, seen
+# by the city alone. A draft the province returned (round >= 1) was submitted once and stays visible to those who
+# saw it then.
+NEVER_SUBMITTED_STATES = (ApplicationState.DRAFT, ApplicationState.WITHDRAWN)
+NEVER_SUBMITTED = Q(state__in=NEVER_SUBMITTED_STATES, round=0)
 
 
 def is_never_submitted(application: Application) -> bool:
-    return application.state == ApplicationState.DRAFT and application.round == 0
+    return application.state in NEVER_SUBMITTED_STATES and application.round == 0
 
 
 def applications_visible_to(user) -> QuerySet[Application]:
@@ -35,7 +37,7 @@ def applications_visible_to(user) -> QuerySet[Application]:
     every application, once submitted; reviewers those assigned to them (through ``EXTRA_SCOPES``).
 
     Need to know (issue #14, "Edges"): a draft the city has never submitted (``NEVER_SUBMITTED``: state draft,
-    round 0) is the city's working paper. Nobody above the city has a part in it until the city submits it: the
+    round 0, or withdrawn from there) is the city's working paper. Nobody above the city has a part in it until the city submits it: the
     province acts only on submitted applications (S1: the city submits to its province, the province recommends
     to the national administration), and national staff act only after the province. So neither its province
     nor national staff see its content (page and API: 404). A draft returned by the province (round >= 1) was

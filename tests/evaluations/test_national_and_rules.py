@@ -222,6 +222,16 @@ def test_national_staff_see_an_application_once_submitted_not_its_first_draft(wo
     assert client.get(reverse("application_detail", args=[application.pk])).status_code == 200
 
 
+def test_a_draft_withdrawn_without_being_submitted_stays_the_city_s_own(world):
+    application = application_in(world, CycleKind.PILOT, S.DRAFT)
+    officer, staff, national_admin = world["officers"][CycleKind.PILOT], world["staff"], world["national"]
+    transition(application, Action.WITHDRAW, by=officer)
+    application.refresh_from_db()
+    assert (application.state, application.round) == (S.WITHDRAWN, 0)
+    assert [user.username for user in (national_admin, staff, officer)
+            if applications_visible_to(user).filter(pk=application.pk).exists()] == ["officer_pilot"]
+
+
 def test_the_admin_lists_no_never_submitted_draft_to_national_staff(world, client):
     draft = application_in(world, CycleKind.PILOT, S.DRAFT)
     submitted = application_in(world, CycleKind.DEMONSTRATION, S.SUBMITTED)
