@@ -17,13 +17,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -35,6 +36,7 @@ HEADER_FILL = PatternFill("solid", fgColor="E7E6E6")
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 NUMBER_ALIGNMENT = Alignment(vertical="center", wrap_text=True)
+WRAP = Alignment(wrap_text=True)  # at the bottom, like the unstyled cells beside it
 HEADER_FONT = Font(name=BODY_FONT, size=11, bold=True)
 DATA_FONT = Font(name=BODY_FONT, size=11)
 
@@ -173,8 +175,10 @@ def line_count(text: str, width: float, *, size: float = DEFAULT_SIZE) -> int:
     out word by word (a CJK character is a word of its own; a word longer than a line is broken)."""
     capacity = max((width - WIDTH_SLACK) * FILL_RATIO * DEFAULT_SIZE / size, 1.0)
     text = str(text)
-    if "\n" not in text and advance(text) <= capacity:  # most cells: one line
+    if "\n" not in text and (len(text) * 2 <= capacity or advance(text) <= capacity):  # most cells: one line
         return 1
+    if text.isascii() and not any(char.isspace() for char in text):  # one word: a hash, a time, compact JSON
+        return math.ceil(len(text) * NARROW / capacity)
     total = 0
     for paragraph in text.split("\n"):
         lines, used = 1, 0.0
@@ -345,42 +349,48 @@ def finish_sheet(ws, *, header_rows: int = 1, widths=None, freeze: str | None = 
 
 
 class StreamedTable:
-    """A data sheet of a write-only workbook (rows go to the file as they come, never held in memory) finished
-    like ``finish_sheet``: widths, frozen header and page setup are set before the first row, and each row gets
-    its height as it is written. Cells take one of three named styles (header, text, number), registered once,
-    so that styling a row costs no lookups (an audit export streams 10,000 rows of 19 cells)."""
-
-    HEADER, TEXT, NUMBER = "ipcity-header", "ipcity-text", "ipcity-number"
+    """A data sheet of a write-only workbook (rows go to the file as they come, never held in memory: the audit
+    log's export) in the export style at a lower cost per cell: the header styled and frozen, widths and page setup
+    set before the first row, the grid printed instead of a box around each cell, only a text longer than its
+    column wrapped, and each row as tall as its wrapped text. A plain value is written as it is; a styled cell
+    costs openpyxl a good deal more, and an export streams up to 10,000 rows of 19 cells."""
 
     def __init__(self, workbook, title: str, headers, widths):
-        for name, font, alignment, fill in ((self.HEADER, HEADER_FONT, CENTER, HEADER_FILL),
-                                            (self.TEXT, DATA_FONT, LEFT, PatternFill()),
-                                            (self.NUMBER, DATA_FONT, NUMBER_ALIGNMENT, PatternFill())):
-            if name not in workbook.named_styles:
-                workbook.add_named_style(NamedStyle(name=name, font=font, alignment=alignment, border=BOX, fill=fill))
         self.sheet = workbook.create_sheet(title)
         self.widths = list(widths)
         self.rows = 0
         set_widths(self.sheet, self.widths)
         self.sheet.freeze_panes = "A2"
+        self.sheet.print_options.gridLines = True
         fit_page(self.sheet, header_rows=(1, 1), orientation=orientation_for(self.widths), columns=len(self.widths))
-        self._append(headers, header=True)
+        cells = []
+        for header in headers:
+            cell = WriteOnlyCell(self.sheet)
+            write_cell(cell, str(header))
+            style_header(cell)
+            cells.append(cell)
+        self._write(cells, max((text_height(cell.value, width) for cell, width in zip(cells, self.widths)),
+                               default=ONE_LINE))
 
     def append(self, values) -> None:
-        self._append(values, header=False)
-
-    def _append(self, values, *, header: bool) -> None:
         cells, height = [], ONE_LINE
         for column, value in enumerate(values, start=1):
-            cell = WriteOnlyCell(self.sheet)
             value = None if value == "" else cell_value(value)  # a workbook has no empty text: an empty cell
-            cell.style = self.HEADER if header else self.TEXT if value is None or isinstance(value, str) else (
-                self.NUMBER)
-            if value is not None:
-                write_cell(cell, value)
-                width = self.widths[column - 1] if column <= len(self.widths) else DEFAULT_WIDTH
-                height = max(height, text_height(shown_text(cell), width))
-            cells.append(cell)
+            width = self.widths[column - 1] if column <= len(self.widths) else DEFAULT_WIDTH
+            wraps = isinstance(value, str) and (len(value) * 2 > (width - WIDTH_SLACK) * FILL_RATIO or "\n" in value)
+            if wraps:
+                height = max(height, text_height(value, width))
+                wraps = height > ONE_LINE
+            if wraps or isinstance(value, str) and value.startswith("=") or isinstance(value, Decimal):
+                cell = WriteOnlyCell(self.sheet)
+                write_cell(cell, value)  # text stays text, a number gets the format of its precision
+                if wraps:
+                    cell.alignment = WRAP
+                value = cell
+            cells.append(value)
+        self._write(cells, height)
+
+    def _write(self, cells, height: float) -> None:
         self.rows += 1
         if height > ONE_LINE:
             self.sheet.row_dimensions[self.rows].height = height
