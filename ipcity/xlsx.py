@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -150,6 +151,7 @@ def write_cell(cell, value) -> None:
 TOKENS = re.compile(r"[^\s\u2e80-\U0002ffff]+\s*|\s+|.", re.S)
 
 
+@functools.lru_cache(maxsize=8192)
 def char_width(char: str) -> int:
     """Columns a character takes: CJK (wide, full-width and ambiguous, like “” and ①) two, combining marks none,
     others one."""
@@ -158,16 +160,44 @@ def char_width(char: str) -> int:
     return 2 if unicodedata.east_asian_width(char) in "WFA" else 1
 
 
+@functools.lru_cache(maxsize=8192)
+def char_advance(char: str) -> float:
+    """Columns a character takes as printed: ``char_width`` with a narrow character counted ``NARROW``."""
+    width = char_width(char)
+    return NARROW if width == 1 else width
+
+
 def display_width(text: str) -> int:
     text = str(text)
-    return len(text) if text.isascii() else sum(char_width(char) for char in text)
+    return len(text) if text.isascii() else sum(map(char_width, text))
 
 
 def advance(text: str) -> float:
-    """Columns a text takes as printed: ``display_width`` with a narrow character counted ``NARROW``."""
-    if text.isascii():
-        return len(text) * NARROW
-    return sum(NARROW if (width := char_width(char)) == 1 else width for char in text)
+    return len(text) * NARROW if text.isascii() else sum(map(char_advance, text))
+
+
+def _paragraph_lines(paragraph: str, capacity: float) -> int:
+    if not any(char.isspace() for char in paragraph):  # no word to keep whole: filled character by character
+        if paragraph.isascii():
+            return max(1, math.ceil(len(paragraph) * NARROW / capacity))
+        lines, used = 1, 0.0
+        for need in map(char_advance, paragraph):
+            if used + need > capacity:
+                lines, used = lines + 1, need
+            else:
+                used += need
+        return lines
+    lines, used = 1, 0.0
+    for token in TOKENS.findall(paragraph):
+        word = token.rstrip()
+        need = advance(word)
+        if used and used + need > capacity:
+            lines, used = lines + 1, 0.0
+        while need > capacity:  # a word longer than a line runs over several
+            need -= capacity
+            lines += 1
+        used += need + advance(token[len(word):])
+    return lines
 
 
 def line_count(text: str, width: float, *, size: float = DEFAULT_SIZE) -> int:
@@ -177,22 +207,7 @@ def line_count(text: str, width: float, *, size: float = DEFAULT_SIZE) -> int:
     text = str(text)
     if "\n" not in text and (len(text) * 2 <= capacity or advance(text) <= capacity):  # most cells: one line
         return 1
-    if text.isascii() and not any(char.isspace() for char in text):  # one word: a hash, a time, compact JSON
-        return math.ceil(len(text) * NARROW / capacity)
-    total = 0
-    for paragraph in text.split("\n"):
-        lines, used = 1, 0.0
-        for token in TOKENS.findall(paragraph):
-            word = token.rstrip()
-            need = advance(word)
-            if used and used + need > capacity:
-                lines, used = lines + 1, 0.0
-            while need > capacity:  # a word longer than a line runs over several
-                need -= capacity
-                lines += 1
-            used += need + advance(token[len(word):])
-        total += lines
-    return total
+    return sum(_paragraph_lines(paragraph, capacity) for paragraph in text.split("\n"))
 
 
 def line_height(size: float = DEFAULT_SIZE) -> float:
