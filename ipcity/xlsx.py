@@ -5,13 +5,14 @@
 - **Data sheets** (the cycle report, the dashboards' tables, the reviewers, the audit log): ``finish_sheet`` gives
   them the header style, boxed and wrapped cells, numbers written without float noise in a format of the
   precision they have, a frozen header, row heights and the page setup. A streamed (write-only) sheet gets the
-  same from ``StreamedTable``.
+  same from ``StreamedTable``, with the grid printed instead of a box around every cell (cheaper to stream).
 - **Printing** (``fit_page``): A4, portrait when the columns fit its width and landscape beyond, always scaled to
   the page width (``fitToWidth=1, fitToHeight=0``), the header rows repeated on every page, page numbers in the
   footer. Official forms take only this and the row heights, so their layout stays as printed.
 - **Row heights** (``fit_row_heights``): openpyxl does not size rows, and LibreOffice and WPS keep the height a
-  file gives a row, so a wrapped cell would be cut: the lines a text needs are counted from its display width
-  (CJK characters two columns) against its column's width, and the row gets the height of its tallest cell.
+  file gives a row, so a wrapped cell would be cut or run over the next row: the lines a text needs are counted
+  from its display width (CJK characters two columns, Latin ones 1.1) against its column's width, and the row gets
+  the height of its tallest cell.
 """
 
 from __future__ import annotations
@@ -394,8 +395,8 @@ class StreamedTable:
             width = self.widths[column - 1] if column <= len(self.widths) else DEFAULT_WIDTH
             wraps = isinstance(value, str) and (len(value) * 2 > (width - WIDTH_SLACK) * FILL_RATIO or "\n" in value)
             if wraps:
-                height = max(height, text_height(value, width))
-                wraps = height > ONE_LINE
+                needed = text_height(value, width)
+                wraps, height = needed > ONE_LINE, max(height, needed)
             if wraps or isinstance(value, str) and value.startswith("=") or isinstance(value, Decimal):
                 cell = WriteOnlyCell(self.sheet)
                 write_cell(cell, value)  # text stays text, a number gets the format of its precision
