@@ -44,7 +44,9 @@ class Measurement(models.Model):
         verbose_name = _("objective measurement")
         verbose_name_plural = _("objective measurements")
         constraints = [models.CheckConstraint(condition=Q(score__gte=0, score__lte=100),
-                                              name="measurement_score_range")]
+                                              name="measurement_score_range",
+                                              violation_error_message=_("The measurement score must be between 0 and "
+                                                                        "100."))]
 
 
 class Veto(models.Model):
@@ -86,6 +88,8 @@ class RecommendationLetter(models.Model):
         verbose_name_plural = _("recommendation letters")
         constraints = [
             models.CheckConstraint(condition=Q(measured_score__isnull=True) | Q(measured_score__gte=0, measured_score__lte=100),
-                                   name="letter_score_range"),
-            models.CheckConstraint(condition=Q(rank__gte=1), name="letter_rank_positive"),
+                                   name="letter_score_range",
+                                   violation_error_message=_("The measured score must be between 0 and 100.")),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="letter_rank_positive",
+                                   violation_error_message=_("The rank must be 1 or more.")),
         ]

@@ -55,7 +55,8 @@ class Assignment(models.Model):
         verbose_name_plural = _("review assignments")
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], condition=~Q(status=AssignmentStatus.CONFLICT),
-                                    name="assignment_one_active_per_reviewer"),
+                                    name="assignment_one_active_per_reviewer",
+                                    violation_error_message=_("This expert is already assigned to this application.")),
         ]
         indexes = [
             models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),

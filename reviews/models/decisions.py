@@ -49,7 +49,8 @@ class GeneratedFile(models.Model):
     updates the same row instead of making a second file.
     """
 
-    key = models.CharField(_("key"), max_length=120, unique=True)
+    key = models.CharField(_("key"), max_length=120, unique=True,
+                           error_messages={"unique": _("This file is already being generated.")})
     kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
     object_id = models.PositiveBigIntegerField(_("object"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -49,7 +49,10 @@ class Score(models.Model):
         verbose_name = _("score")
         verbose_name_plural = _("scores")
         constraints = [
-            models.UniqueConstraint(fields=["review", "criterion"], name="score_unique"),
+            models.UniqueConstraint(fields=["review", "criterion"], name="score_unique",
+                                    violation_error_message=_("This review already has a score for this criterion.")),
             models.CheckConstraint(condition=Q(points__isnull=True) | (Q(points__gte=0) & Q(points__lte=F("max_points"))),
-                                   name="score_within_maximum"),
+                                   name="score_within_maximum",
+                                   violation_error_message=_("The points must be between 0 and the criterion's "
+                                                             "maximum.")),
         ]
