@@ -96,6 +96,10 @@ KINDS = (
 TERMS = TITLES + PROCEDURES + STATES + KINDS
 
 TIER_STATES = tuple(term.state for term in TITLES if term.state)
+# Where plans and responsibility lists are named and edited (the dashboards do speak of titles).
+PLAN_AND_LIST_PAGES = ("templates/plans/responsibilitylist", "templates/plans/nationalplan",
+                       "templates/plans/cityplan", "templates/plans/_list", "plans/views/responsibility.py",
+                       "plans/views/plans.py", "plans/api/")
 
 MIX_UPS = (
     MixUp("application state 草稿 (not the cycle's 筹备中)", "筹备中", msgids=("Draft",),
@@ -105,10 +109,8 @@ MIX_UPS = (
     MixUp("a title (称号), not the procedure that grants it", "评定",
           msgids=tuple(term.msgid for term in TITLES), states=TIER_STATES),
     MixUp("a title (称号), not the re-review", "复核", msgids=tuple(term.msgid for term in TITLES), states=TIER_STATES),
-    MixUp("the name of a list or plan, not a city's title", "称号",
-          paths=("templates/plans/", "plans/views/", "plans/forms", "plans/api/")),
-    MixUp("the kind of a plan, not of a material", "材料类型",
-          paths=("templates/plans/", "plans/views/", "plans/forms", "plans/api/")),
+    MixUp("the name of a list or plan, not a city's title", "称号", paths=PLAN_AND_LIST_PAGES),
+    MixUp("the kind of a plan, not of a material", "材料类型", paths=PLAN_AND_LIST_PAGES),
     MixUp("a version (round) picked on the diff page, not a date", "日期",
           paths=("templates/evaluations/application_diff.html",)),
     MixUp("a placeholder that a browser swallows as an HTML tag (“ 年工作计划责任清单”)", "<year>",

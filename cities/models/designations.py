@@ -42,6 +42,7 @@ class Designation(models.Model):
         blank=True,
         related_name="next_term",
         verbose_name=_("previous term"),
+        error_messages={"unique": _("This term already has a following term.")},
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

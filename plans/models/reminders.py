@@ -48,7 +48,8 @@ class HolidayOverride(models.Model):
 
 class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="notification_preference", verbose_name=_("user"))
+                                related_name="notification_preference", verbose_name=_("user"),
+                                error_messages={"unique": _("This user already has notification settings.")})
     email = models.BooleanField(_("also by e-mail"), default=True)
     reminders = models.BooleanField(_("deadline reminders"), default=True)
 

@@ -13,7 +13,8 @@ class Rubric(models.Model):
     """The indicator system of one cycle: a tree of criteria, frozen when the review starts."""
 
     cycle = models.OneToOneField("evaluations.Cycle", on_delete=models.CASCADE, related_name="rubric",
-                                 verbose_name=_("cycle"))
+                                 verbose_name=_("cycle"),
+                                 error_messages={"unique": _("This cycle already has an indicator system.")})
     title = models.CharField(_("title"), max_length=200)
     aggregate = models.CharField(_("subjective score that counts"), max_length=10, choices=Aggregate.choices,
                                  default=Aggregate.TRIMMED_MEAN)

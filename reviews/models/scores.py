@@ -11,7 +11,8 @@ class Review(models.Model):
     """One reviewer's scoring of one application. Locked once submitted, unless national staff reopen it."""
 
     assignment = models.OneToOneField("reviews.Assignment", on_delete=models.CASCADE, related_name="review",
-                                      verbose_name=_("assignment"))
+                                      verbose_name=_("assignment"),
+                                      error_messages={"unique": _("This assignment already has a review.")})
     snapshot = models.ForeignKey("evaluations.Snapshot", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("version scored"))
     opinion = models.TextField(_("overall opinion"), blank=True)

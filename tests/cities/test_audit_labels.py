@@ -49,8 +49,9 @@ def keys_in_code() -> tuple[set[str], list[str]]:
                 if isinstance(node, ast.keyword) and node.arg in ("action", "audit_action"):
                     values = [node.value]
                 elif isinstance(node, ast.Assign) and any(
-                        isinstance(target, ast.Name) and target.id in PASSED_ON for target in node.targets):
-                    values = [node.value]
+                        isinstance(target, ast.Name) and target.id in PASSED_ON for target in node.targets) and (
+                        _constants(node.value) or isinstance(node.value, ast.JoinedStr)):
+                    values = [node.value]  # a key set aside before it is passed (not ``action = Action(action)``)
                 for value in values:
                     constants = _constants(value)
                     if constants:

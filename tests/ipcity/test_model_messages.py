@@ -66,7 +66,7 @@ def test_a_second_list_of_the_same_city_and_year_is_refused_in_our_words(fushun_
 
 def test_the_list_page_says_the_list_exists(client, fushun_city, fushun_officer):
     client.force_login(fushun_officer)
-    client.post(reverse("list_create"), {"city": fushun_city.pk, "year": 2022, "title": ""})
+    client.post(reverse("list_create"), {"city": fushun_city.pk, "year": 2022, "title": ""}, follow=True)
     response = client.post(reverse("list_create"), {"city": fushun_city.pk, "year": 2022, "title": ""}, follow=True)
     assert [str(message) for message in response.context["messages"]] == ["该城市本年度的责任清单已存在。"]
     assert fushun_city.responsibility_lists.count() == 1
