@@ -122,10 +122,12 @@ def render_svg(view: MapView, *, corps: Province | None) -> str:
     data = geometry()
     width, height = data["width"], data["height"]
     inset = data["inset"]
+    map_title = _("Map of China: provinces by the titles their cities hold")
+    inset_title = _("South China Sea Islands")
     parts = [
         f'<svg viewBox="0 0 {width:g} {height:g}" width="100%" class="china-map" role="group" '
         f'aria-labelledby="china-map-title" focusable="false">',
-        f'<title id="china-map-title">{escape(_("Map of China: provinces by the titles their cities hold"))}</title>',
+        f'<title id="china-map-title">{escape(map_title)}</title>',
     ]
     for code, entry in data["provinces"].items():
         parts.append(_area(code, entry["name"], entry["d"], view))
@@ -138,7 +140,7 @@ def render_svg(view: MapView, *, corps: Province | None) -> str:
             parts.append(_area(code, entry["name"], entry["inset"], view))
     parts.append(f'<path class="cm-dash" d="{data["dashed_line"]["inset"]}"/>')
     parts.append(f'<text class="cm-inset-label" x="{x + w - 6}" y="{y + h - 8}" text-anchor="end">'
-                 f'{escape(_("South China Sea Islands"))}</text></g>')
+                 f"{escape(inset_title)}</text></g>")
     parts.append(_corps_box(corps, view, height))
     parts.append("</svg>")
     return "".join(parts)
