@@ -129,13 +129,15 @@ def render_svg(view: MapView, *, corps: Province | None) -> str:
         f'aria-labelledby="china-map-title" focusable="false">',
         f'<title id="china-map-title">{escape(map_title)}</title>',
     ]
-    for code, entry in data["provinces"].items():
+    # The highlighted provinces come last, so that no neighbour's border covers their outline.
+    in_order = sorted(data["provinces"].items(), key=lambda item: item[0] in view.highlighted)
+    for code, entry in in_order:
         parts.append(_area(code, entry["name"], entry["d"], view))
     parts.append(f'<path class="cm-dash" d="{data["dashed_line"]["main"]}"/>')
     x, y, w, h = inset["x"], inset["y"], inset["width"], inset["height"]
     parts.append(f'<g class="cm-inset" data-inset="south-china-sea"><rect class="cm-inset-frame" x="{x}" y="{y}" '
                  f'width="{w}" height="{h}"/>')
-    for code, entry in data["provinces"].items():
+    for code, entry in in_order:
         if entry.get("inset"):
             parts.append(_area(code, entry["name"], entry["inset"], view))
     parts.append(f'<path class="cm-dash" d="{data["dashed_line"]["inset"]}"/>')

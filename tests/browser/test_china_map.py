@@ -14,7 +14,7 @@ from cities.importers import import_designations
 from cities.models import Province
 from cities.places import load_places
 from plans.china_map import map_view_for, tier_class
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.journey_support import sign_in
 from tests.factories import user_with_role
 
@@ -40,7 +40,7 @@ def test_the_national_dashboard_map_is_coloured_and_opens_a_province_dashboard(w
     sign_in(page, live_server, "cnipa", then=reverse("dashboard"))
     page.locator("#china-map svg.china-map").wait_for()
     screenshot(page, "china-map-national")
-    page.locator("#china-map").screenshot(path=str(screenshot_path("china-map-national-map")))
+    page.locator("#china-map").screenshot(path=str(SCREENSHOTS / "china-map-national-map.png"))
 
     # Every province of the main map is drawn in the colour of its class (so the stylesheet applies).
     fills = page.eval_on_selector_all(
@@ -62,9 +62,3 @@ def test_the_national_dashboard_map_is_coloured_and_opens_a_province_dashboard(w
     assert page.locator("[data-table='province-cities']").count() == 1
     screenshot(page, "china-map-province")
 
-
-def screenshot_path(name: str):
-    from tests.browser.conftest import SCREENSHOTS
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / f"{name}.png"
