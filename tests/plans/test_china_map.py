@@ -173,3 +173,12 @@ def test_who_may_open_a_province_dashboard(client, country):
     client.logout()
     response = client.get(reverse("province_dashboard", args=["210000"]))
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_the_province_dashboard_of_province_staff_highlights_their_province(client, country):
+    login(client, user_with_role(Role.PROVINCE_STAFF, province=country["liaoning"]))
+    html = client.get(reverse("dashboard")).content.decode()
+    found = colours(html)
+    assert (found["210000"], found["440000"]) == ("cm-demonstration cm-highlight", "cm-none")
+    assert [code for _href, code, _title in LINK.findall(html)] == ["210000"]
+    assert "Only your own provinces are coloured." in html
