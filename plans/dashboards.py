@@ -240,8 +240,10 @@ def province_items(province_ids, condition: Q, *, year: int) -> list[Responsibil
     )
 
 
-def province_section(user, *, year: int, today: dt.date) -> Section:
-    province_ids = sorted(province_ids_of(user))
+def province_section(user, *, year: int, today: dt.date, province_ids=None) -> Section:
+    """The provinces of ``user`` (province staff), or ``province_ids`` when given (a province's own dashboard,
+    opened from the map by someone whose scope the caller has checked)."""
+    province_ids = sorted(province_ids_of(user) if province_ids is None else province_ids)
     cities = province_city_rows(province_ids, year=year, today=today)
     several = len(province_ids) > 1
     headers = ((_("Province"),) if several else ()) + (
