@@ -15,8 +15,8 @@ register = template.Library()
 
 @register.filter
 def number(value):
-    """A Decimal or float localized with thousands grouped (19,250; 3.2); anything else as it is. Whole numbers
-    of type ``int`` (counts, years) are shown without grouping by ``cell``, with it here."""
+    """A number localized, thousands grouped as the language groups them (English 19,250; Chinese, by Django's
+    formats, 19250), at most four decimals; anything else as it is. ``cell`` leaves ``int`` (counts, years) alone."""
     decimal = plain_decimal(value) if isinstance(value, (int, float, Decimal)) else None
     if decimal is None:
         return value

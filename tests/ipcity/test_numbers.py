@@ -37,13 +37,18 @@ def test_plain_decimal_keeps_four_decimals_at_most(value, expected):
     assert str(plain_decimal(value)) == expected
 
 
-def test_cell_filter_groups_decimals_and_leaves_counts_and_years_alone():
+@pytest.mark.parametrize("language, expected", [
+    # Django's formats: Chinese writes no thousands separator, English groups by three.
+    ("zh-hans", "38500 3.2 2025 — 2021年12月31日 1234567.891"),
+    ("en", "38,500 3.2 2025 — Dec. 31, 2021 1,234,567.891"),
+])
+def test_cell_filter_localizes_decimals_and_leaves_counts_and_years_alone(language, expected):
     template = Template("{% load numbers %}{{ a|cell }} {{ b|cell }} {{ c|cell }} {{ d|cell }} {{ e|cell }} "
                         "{{ f|number }}")
-    with translation.override("zh-hans"):
+    with translation.override(language):
         text = template.render(Context({"a": Decimal("38500.0000"), "b": Decimal("3.20000000000000"), "c": 2025,
                                         "d": None, "e": dt.date(2021, 12, 31), "f": 1234567.891}))
-    assert text == "38,500 3.2 2025 — 2021年12月31日 1,234,567.891"
+    assert text == expected
 
 
 class _Text(HTMLParser):
