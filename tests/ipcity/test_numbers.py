@@ -4,14 +4,12 @@ links (the test client's crawl of the demo, per role) and in the dashboard API."
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.http import HttpRequest
 from django.template import Context, Template
 from django.urls import reverse
@@ -104,14 +102,7 @@ def _crawl(client) -> tuple[list[str], list[str]]:
     return visited, problems
 
 
-@pytest.fixture
-def demo(settings, db, time_machine):
-    time_machine.move_to(dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
-
-
-def test_no_page_of_the_demo_shows_a_number_with_more_than_four_decimals(client, demo):
+def test_no_page_of_the_demo_shows_a_number_with_more_than_four_decimals(client, demo_loaded):
     problems, visited = [], {}
     for username in ROLES:
         client.logout()

@@ -510,13 +510,6 @@ def test_each_role_renders_with_the_demo_data(client, settings, db, time_machine
 
 # --- the demo data: one count of valid titles, trends over the years, overdue items only ---------------------
 
-@pytest.fixture
-def demo(settings, db, time_machine):
-    time_machine.move_to(dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
-
-
 def demo_client(client, username):
     assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
     pass_second_factor(client, User.objects.get(username=username))
@@ -537,7 +530,7 @@ DEMO_TITLES = [
 ]
 
 
-def test_home_dashboard_and_api_count_the_same_valid_titles_on_the_demo(client, demo):
+def test_home_dashboard_and_api_count_the_same_valid_titles_on_the_demo(client, demo_loaded):
     demo_client(client, "cnipa")
     home = page_tables(client.get(reverse("home")).content.decode())["title-counts"]
     assert home == [["Tier", "In force", "In rectification", "Valid titles"], *DEMO_TITLES]
@@ -550,7 +543,7 @@ def test_home_dashboard_and_api_count_the_same_valid_titles_on_the_demo(client, 
     assert national["numbers"]["valid_titles"] == 65
 
 
-def test_demo_trend_charts_run_over_the_years(client, demo):
+def test_demo_trend_charts_run_over_the_years(client, demo_loaded):
     demo_client(client, "cnipa")
     html = client.get(reverse("dashboard")).content.decode()
     charts = re.findall(r"<svg .*?</svg>", html, flags=re.S)
@@ -561,11 +554,11 @@ def test_demo_trend_charts_run_over_the_years(client, demo):
         assert svg.count("<circle ") == 7
     assert "a trend needs two years or more" not in html
     rows = page_tables(html)["national-trends"]
-    # 西青区 and 常州, the demonstration cities of the demo with values; 2025 is the table they applied with.
+    # 西青区 and 常州, the demo's demonstration cities with values (常州's 2025 values are its application's table).
     assert [row for row in rows if row[0] == "17"][-1] == ["17", "有效注册商标量", "件", "2025", "38,500", "2"]
 
 
-def test_demo_overdue_tables_list_the_overdue_items_only(client, demo):
+def test_demo_overdue_tables_list_the_overdue_items_only(client, demo_loaded):
     """抚顺's 2021 list (due 2021-12-31): items 1–8 verified, 9–10 awaiting the province, 11 sent back, 12–14 in
     progress, 15–18 not started: overdue are 11–18."""
     demo_client(client, "fushun")
