@@ -47,9 +47,11 @@ def country(db):
     shandong = ProvinceFactory(code="370000", name="山东省", short_name="山东")
     corps = ProvinceFactory(code="660000", name="新疆生产建设兵团", short_name="兵团", kind=ProvinceKind.CORPS)
     DesignationFactory(city=CityFactory(code="210200", province=liaoning, name="大连市"), tier=Tier.DEMONSTRATION)
-    DesignationFactory(city=CityFactory(code="210400", province=liaoning, name="抚顺市"), tier=Tier.PILOT)
+    # Pilot titles lapse with their term (cities.selectors.in_force_on): these two run to the end of 2099.
+    current = {"term_start": "2025-01-01", "term_end": "2099-12-31"}
+    DesignationFactory(city=CityFactory(code="210400", province=liaoning, name="抚顺市"), tier=Tier.PILOT, **current)
     DesignationFactory(city=CityFactory(code="441700", province=guangdong, name="阳江市"), tier=Tier.PILOT,
-                       status=DesignationStatus.RECTIFYING, rectification_deadline="2020-01-01")
+                       status=DesignationStatus.RECTIFYING, rectification_deadline="2026-12-31", **current)
     DesignationFactory(city=CityFactory(code="370200", province=shandong, name="青岛市"), tier=Tier.DEMONSTRATION,
                        status=DesignationStatus.REVOKED)
     DesignationFactory(city=CityFactory(code="659001", province=corps, name="石河子市"), tier=Tier.DEMO_CULTIVATION)
