@@ -46,6 +46,10 @@ def employer_of(user) -> str:
     return next((m.employer for m in user.active_memberships if m.role == Role.REVIEWER and m.employer), "")
 
 
+# The comment column of an objective criterion: short, the note under the table says how it is computed.
+OBJECTIVE_COMMENT = "客观指标"
+
+
 @dataclass(frozen=True)
 class CriterionLine:
     level: int
@@ -55,6 +59,7 @@ class CriterionLine:
     points: str
     comment: str
     heading: bool  # a parent criterion: its children carry the points
+    objective: bool = False
 
 
 def criterion_lines(review: Review, application) -> tuple[list[CriterionLine], Decimal]:
@@ -77,10 +82,10 @@ def criterion_lines(review: Review, application) -> tuple[list[CriterionLine], D
         elif not heading:
             computed = objective.get(criterion.pk)
             points = f"{computed:.2f}" if computed is not None else "—"
-            comment = "客观指标，由系统根据申报数据计算"
+            comment = OBJECTIVE_COMMENT
         lines.append(CriterionLine(level=criterion.level, code=criterion.code, name=criterion.name,
                                    max_points=cell_text(criterion.max_points), points=points, comment=comment,
-                                   heading=heading))
+                                   heading=heading, objective=criterion.kind == CriterionKind.OBJECTIVE))
     return lines, total
 
 
@@ -99,6 +104,7 @@ def review_opinion_pdf(review: Review) -> bytes:
         "reviewer_name": str(reviewer),
         "employer": employer_of(reviewer),
         "lines": lines,
+        "has_objective": any(line.objective for line in lines),
         "total": cell_text(total),
         "opinion_paragraphs": paragraphs(review.opinion),
         "recommendation": RECOMMENDATION_NAMES.get(review.recommendation, ""),
