@@ -38,7 +38,7 @@ from tests.factories import user_with_role
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SUBMITTED = dt.datetime(2026, 11, 18, 15, 0, tzinfo=SHANGHAI)
-PAGE_NUMBER = re.compile(r"— \d+ —")
+PAGE_NUMBER = re.compile(r"—\s*\d+\s*—")
 EXPERT_HEADING = re.compile(r"专家\d+（[^）]*）：")
 # One sentence of an expert's opinion or a city's summary, as long as such sentences are (about 40 characters).
 SENTENCE = "该市知识产权工作体制机制健全，政策体系完善，专利质押融资和知识产权保护成效明显，示范带动作用突出。"
