@@ -30,11 +30,12 @@ from evaluations.exports.letter_pdf import recommendation_letter_pdf
 from evaluations.models import Application, Cycle, IndicatorValue, RecommendationLetter
 from evaluations.services.applications import new_application
 from reviews.enums import AssignmentStatus, CriterionKind, Recommendation
+from reviews.exports.cycle_report import cycle_report_pdf
 from reviews.exports.dossier import application_dossier_zip
 from reviews.exports.review_pdf import application_summary_pdf, review_opinion_pdf
 from reviews.models import Assignment, Criterion, Review, ReviewerProfile, Score
 from reviews.services.rubrics import create_default_rubric
-from tests.factories import user_with_role
+from tests.factories import CityFactory, user_with_role
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 SUBMITTED = dt.datetime(2026, 11, 18, 15, 0, tzinfo=SHANGHAI)
@@ -193,6 +194,24 @@ def test_summary_expert_headings_stay_with_their_opinion_and_the_date_with_text(
     assert [line for line in shown if EXPERT_HEADING.fullmatch(line)] == [
         f"专家{number}（建议通过）：" for number in range(1, 6)]
     assert shown[-1] == "汇总日期：2026年11月18日"
+
+
+# --- the cycle's report --------------------------------------------------------------------------------------
+
+
+def test_cycle_report_repeats_its_head_on_every_page(demonstration, liaoning, tmp_path):
+    for number in range(40):
+        city = CityFactory(code=f"21{number:04d}", province=liaoning, name=f"测试市{number}")
+        Application.objects.create(cycle=demonstration.cycle, city=city, state=ApplicationState.UNDER_REVIEW)
+
+    pdf = cycle_report_pdf(demonstration.cycle)
+
+    shown = pages(pdf)
+    assert page_count(pdf, tmp_path) == len(shown) > 1
+    assert shown[0][0] == "2026年度示范城市评定评审结果汇总表"
+    for number, lines in enumerate(shown[1:], start=2):
+        assert lines[0].split()[:2] == ["名次", "组内名次"], f"page {number} begins without the table's head"
+    assert sum(1 for lines in shown for line in lines if "测试市" in line) == 40
 
 
 # --- the recommendation letter -------------------------------------------------------------------------------
