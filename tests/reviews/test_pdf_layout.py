@@ -29,11 +29,12 @@ from evaluations.exports.application_pdfs import basic_info_pdf, narrative_pdf, 
 from evaluations.exports.letter_pdf import recommendation_letter_pdf
 from evaluations.models import Application, Cycle, IndicatorValue, RecommendationLetter
 from evaluations.services.applications import new_application
-from reviews.enums import AssignmentStatus, CriterionKind, Recommendation
+from reviews.enums import AssignmentStatus, CriterionKind, Recommendation, ReportKind
 from reviews.exports.cycle_report import cycle_report_pdf
 from reviews.exports.dossier import application_dossier_zip
 from reviews.exports.review_pdf import application_summary_pdf, review_opinion_pdf
 from reviews.models import Assignment, Criterion, Review, ReviewerProfile, Score
+from reviews.services.reports import report_key
 from reviews.services.rubrics import create_default_rubric
 from tests.factories import CityFactory, user_with_role
 
@@ -313,3 +314,15 @@ def test_dossier_leaves_out_an_unwritten_summary_and_an_unreported_table(written
     archive = zipfile.ZipFile(io.BytesIO(application_dossier_zip(written)))
 
     assert archive.namelist() == ["审计记录.csv", "manifest.txt"]
+
+
+def test_a_new_dossier_is_made_after_the_summary_or_the_table_changed(written):
+    before = report_key(ReportKind.DOSSIER_ZIP, written)
+    section = written.sections.order_by("position").first()
+    section.body += "\n补充说明。"
+    section.save(update_fields=["body"])
+    after_summary = report_key(ReportKind.DOSSIER_ZIP, written)
+    IndicatorValue.objects.update(number=Decimal("11300"))
+    after_table = report_key(ReportKind.DOSSIER_ZIP, written)
+
+    assert len({before, after_summary, after_table}) == 3
