@@ -35,7 +35,8 @@ from django.utils.translation import gettext_lazy
 
 from cities import audit
 from cities.rules import is_national_admin
-from evaluations.models import Application, Cycle, MaterialFile, RecommendationLetter
+from evaluations.exports.application_pdfs import basic_info_of
+from evaluations.models import Application, Cycle, IndicatorValue, MaterialFile, RecommendationLetter
 from evaluations.rules import is_officer_of_application_city, is_province_staff_of_application
 from evaluations.selectors import applications_visible_to, cycles_visible_to
 from ipcity.celery import TRANSIENT_ERRORS
@@ -173,6 +174,15 @@ def _decision_inputs(applications) -> list:
         "application_id", "outcome", "decided_at"))
 
 
+def _basic_info_inputs(application) -> list:
+    year, template = basic_info_of(application)
+    if template is None:
+        return []
+    return [template.pk, list(IndicatorValue.objects.filter(
+        city=application.city, year=year, indicator__template=template).order_by("indicator_id").values_list(
+        "indicator_id", "number", "text", "updated_at"))]
+
+
 def _inputs(kind: str, obj) -> list:
     if kind in CYCLE_KINDS:
         applications = list(Application.objects.filter(cycle=obj).select_related("city").order_by("pk"))
@@ -201,6 +211,9 @@ def _inputs(kind: str, obj) -> list:
                  .values_list("pk", "sha256")),
             list(RecommendationLetter.objects.filter(application=application).values_list("written_at", flat=True)),
             [entry.pk for entry in timeline(application, list(application.materials.all()))],
+            application.submitted_at,
+            list(application.sections.order_by("document", "position").values_list("number", "title", "body")),
+            _basic_info_inputs(application),
         ]
     return inputs
 
