@@ -95,7 +95,8 @@ def test_city_reads_the_return_reason_at_the_top_of_its_application(watched_page
 
     sign_in(page, live_server, "fushun", then=detail)
     banner = page.locator("#return-reason")
-    assert banner.inner_text().split("\n") == [f"省局已于{shown(local_today())}退回本申报", f"退回原因： {RETURN_REASON}"]
+    assert [line for line in banner.inner_text().split("\n") if line] == [
+        f"省局已于{shown(local_today())}退回本申报", f"退回原因： {RETURN_REASON}"]
     # At the top: above the next steps and the materials, and in the first screen without scrolling.
     top = banner.bounding_box()["y"]
     assert top < page.locator("#h-actions").bounding_box()["y"] < page.locator("#h-materials").bounding_box()["y"]
