@@ -185,6 +185,7 @@ class ExtendDeadlineForm(StyledForm):
 
     def __init__(self, *args, application, **kwargs):
         super().__init__(*args, **kwargs)
+        over = frozenset(stage.value for stage in Stage if application.state not in deadlines.EXTENDABLE_STATES[stage])
         choices = []
         for stage, label in ((Stage.CITY, _("Cities submit to the province by %(date)s")),
                              (Stage.PROVINCE, _("Provinces submit to the national administration by %(date)s"))):
@@ -192,10 +193,11 @@ class ExtendDeadlineForm(StyledForm):
             text = label % {"date": date_format(current)}
             if current != planned:
                 text += _(" (extended; the cycle's deadline is %(date)s)") % {"date": date_format(planned)}
+            if stage.value in over:
+                text += _(" (over: the application has passed this stage)")
             choices.append((stage.value, text))
         self.fields["stage"].choices = choices
-        self.fields["stage"].widget.disabled_values = frozenset(
-            stage.value for stage in Stage if application.state not in deadlines.EXTENDABLE_STATES[stage])
+        self.fields["stage"].widget.disabled_values = over
 
 
 class ApplicationFilterForm(StyledForm):

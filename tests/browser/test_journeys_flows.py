@@ -55,7 +55,7 @@ def test_national_staff_extend_the_province_stage_they_pick(watched_page, live_s
         "#extend-form input[name=stage][value=province]"
     # Both stages are named with their deadline; the city's is over for a submitted application.
     assert page.locator(f"label[for='{page.get_attribute(city_choice, 'id')}']").inner_text() == (
-        f"市局报送省局截止日期：{shown(cycle.city_deadline)}")
+        f"市局报送省局截止日期：{shown(cycle.city_deadline)}（本申报已过此阶段）")
     assert page.locator(f"label[for='{page.get_attribute(province_choice, 'id')}']").inner_text() == (
         f"省局报送国家知识产权局截止日期：{shown(cycle.province_deadline)}")
     assert page.is_disabled(city_choice)
@@ -76,7 +76,7 @@ def test_national_staff_extend_the_province_stage_they_pick(watched_page, live_s
     assert page.locator(f"label[for='{page.get_attribute(province_choice, 'id')}']").inner_text() == (
         f"省局报送国家知识产权局截止日期：{shown(new_deadline)}（已延长，原定{shown(cycle.province_deadline)}）")
     assert page.locator(f"label[for='{page.get_attribute(city_choice, 'id')}']").inner_text() == (
-        f"市局报送省局截止日期：{shown(cycle.city_deadline)}")
+        f"市局报送省局截止日期：{shown(cycle.city_deadline)}（本申报已过此阶段）")
     screenshot(page, "flows-extended")
 
 

@@ -152,7 +152,7 @@ def test_form_shows_an_extended_deadline_with_the_cycles_and_greys_out_a_stage_t
     Application.objects.filter(pk=application.pk).update(province_deadline_extension=dt.date(2026, 9, 10))
     application.refresh_from_db()
     assert stage_choices(ExtendDeadlineForm(application=application)) == [
-        ("city", "市局报送省局截止日期：2026年8月17日", True),
+        ("city", "市局报送省局截止日期：2026年8月17日（本申报已过此阶段）", True),
         ("province", "省局报送国家知识产权局截止日期：2026年9月10日（已延长，原定2026年8月31日）", False)]
 
 
