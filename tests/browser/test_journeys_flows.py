@@ -22,7 +22,14 @@ from evaluations.models import Application
 from evaluations.snapshots import take_snapshot
 from ipcity.dates import local_today
 from tests.browser.conftest import screenshot
-from tests.browser.journey_support import accept_confirmations, build_world, sign_in, sign_out, state_of, submit_and_wait
+from tests.browser.journey_support import (
+    accept_confirmations,
+    build_world,
+    sign_in,
+    sign_out,
+    state_of,
+    submit_and_wait,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
