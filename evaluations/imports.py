@@ -66,8 +66,27 @@ class SheetRow:
     cells: tuple
 
 
-def cell_error(cell: str, message: str) -> str:
-    return _("%(cell)s: %(message)s") % {"cell": cell, "message": message}
+class CellError(str):
+    """An import error about one cell of the file (the text shown), as opposed to one about the whole file."""
+
+    cell: str
+
+
+def cell_error(cell: str, message: str) -> CellError:
+    error = CellError(_("%(cell)s: %(message)s") % {"cell": cell, "message": message})
+    error.cell = cell
+    return error
+
+
+def errors_heading(errors) -> str:
+    """What a failed import says above its errors: correct the cells, correct the file, or both."""
+    cells = sum(isinstance(error, CellError) for error in errors)
+    if cells == len(errors):
+        return _("The file was not imported; nothing was changed. Correct these cells and upload it again:")
+    if cells == 0:
+        return _("The file was not imported; nothing was changed. Correct these problems and upload it again:")
+    return _("The file was not imported; nothing was changed. Correct these cells and problems and upload it "
+             "again:")
 
 
 def _norm(value) -> str:

@@ -136,8 +136,8 @@ def timeline_csv(entries: list[AuditEntry]) -> bytes:
         writer.writerow([
             timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor,
             str(action_label(entry.action)),
-            str(state_label(entry.from_state)) if entry.from_state else "",
-            str(state_label(entry.to_state)) if entry.to_state else "",
+            str(state_label(entry.from_state, entry.action)) if entry.from_state else "",
+            str(state_label(entry.to_state, entry.action)) if entry.to_state else "",
             entry.reason,
         ])
     return buffer.getvalue().encode("utf-8-sig")

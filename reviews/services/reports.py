@@ -283,7 +283,9 @@ def download_name(kind: str, obj) -> str:
     """The name the user's browser saves the file under (the stored name is the server's own)."""
     extension = OUTPUTS[kind].extension
     if kind in CYCLE_KINDS:
-        return f"评审结果汇总表-{obj.year}-{obj.title}.{extension}"[:200]
+        # The standard title names the year ("2026年度示范城市评定"); a title of one's own may not.
+        title = obj.title if str(obj.year) in obj.title else f"{obj.year}-{obj.title}"
+        return f"评审结果汇总表-{title}.{extension}"[:200]
     if kind == ReportKind.REVIEW_PDF:
         return f"专家评审意见表-{obj.assignment.application.city.full_name}-{obj.assignment.reviewer}.pdf"
     if kind == ReportKind.APPLICATION_SUMMARY_PDF:

@@ -316,7 +316,7 @@ def test_request_report_makes_a_ready_file_and_reuses_it_until_inputs_change(
     assert generated.key == report_key(ReportKind.CYCLE_XLSX, world.cycle)
     folder = hashlib.sha256(generated.key.encode()).hexdigest()[:20]
     assert generated.file.name == f"generated/cycle_xlsx/{folder}/cycle_xlsx-{world.cycle.pk}.xlsx"
-    assert generated.filename == f"评审结果汇总表-2026-{TITLE}.xlsx"
+    assert generated.filename == f"评审结果汇总表-{TITLE}.xlsx"
     assert generated.expires_at == NOW + dt.timedelta(days=7)
     with generated.file.open("rb") as stored:
         content = stored.read()
