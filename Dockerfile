@@ -67,6 +67,7 @@ RUN export SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=00000000000000000000000000
 
 USER ipcity
 EXPOSE 8000
-# No HEALTHCHECK: worker and beat run from this image too. Probe web at /healthz (README "Health checks").
+# The web process answers GET /healthz (README "Health checks"); docker-compose.yml probes it with
+# `python -m ipcity.healthcheck`. No HEALTHCHECK here, because worker and beat run from this image too and serve no HTTP.
 ENTRYPOINT ["/app/docker-entrypoint.sh"]
 CMD ["web"]

@@ -50,28 +50,37 @@ ACTION_LABELS: dict[str, Any] = {
 # The key of the PostgreSQL advisory lock that serialises appends to the chain ("ipcity" in ASCII, then 1).
 CHAIN_LOCK = 0x6970636974790001
 
-# state value -> label, from every state enum registered with ``register_states``.
-STATE_LABELS: dict[str, Any] = {}
+# Labels of state values, by subject: the first part of an audit action key ("application" of
+# "application.submit") or a subject a page names ("tier"). Two enums spell some values the same (an application's
+# and a cycle's "draft", a title's and a procedure's "demonstration"), so a value is looked up under its subject.
+STATE_LABELS: dict[str, dict[str, Any]] = {}
 
 
 def register_actions(labels: dict[str, Any]) -> None:
     ACTION_LABELS.update(labels)
 
 
-def register_states(*choices) -> None:
-    for enum in choices:
-        STATE_LABELS.update({member.value: member.label for member in enum})
+def register_states(*choices, subjects: tuple[str, ...]) -> None:
+    """Register the labels of ``choices`` (TextChoices enums) for each subject in ``subjects``."""
+    for subject in subjects:
+        labels = STATE_LABELS.setdefault(subject, {})
+        for enum in choices:
+            labels.update({member.value: member.label for member in enum})
 
 
 def action_label(key: str):
     return ACTION_LABELS.get(key, key)
 
 
-def state_label(value: str):
-    return STATE_LABELS.get(value, value)
+def state_label(value: str, subject: str):
+    """The label of state ``value`` under ``subject``: a subject name or an audit action key (its first part is
+    used); the value itself when nothing is registered for it."""
+    return STATE_LABELS.get(subject.split(".", 1)[0], {}).get(value, value)
 
 
-register_states(DesignationStatus, Role, Tier)
+register_states(DesignationStatus, subjects=("designation",))
+register_states(Role, subjects=("membership",))
+register_states(Tier, subjects=("tier",))
 
 
 def record(

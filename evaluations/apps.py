@@ -13,9 +13,13 @@ class EvaluationsConfig(AppConfig):
         from ipcity.home import register_home_panel
 
         register_home_panel(waiting_applications)
+        from evaluations import basic_info, materials  # noqa: F401  (labels of their audit actions)
         from evaluations.enums import Action, ApplicationState, CycleKind, CycleStatus, MaterialKind
 
-        register_states(ApplicationState, CycleStatus, CycleKind, MaterialKind)
+        register_states(ApplicationState, subjects=("application",))
+        register_states(CycleStatus, subjects=("cycle",))
+        register_states(CycleKind, subjects=("cycle_kind",))
+        register_states(MaterialKind, subjects=("material",))
         register_actions({f"application.{action.value}": action.label for action in Action})
         register_actions({
             "application.create": _("Started application"),

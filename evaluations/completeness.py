@@ -5,11 +5,25 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from evaluations.basic_info import current_template, table_problems
-from evaluations.enums import FORMAL_MATERIALS, CycleKind, MaterialKind, NarrativeDocument
-from evaluations.models import Application
+from evaluations.enums import (
+    DEFAULT_REQUIRED_MATERIALS,
+    FORMAL_MATERIALS,
+    OPTIONAL_MATERIALS,
+    CycleKind,
+    MaterialKind,
+    NarrativeDocument,
+)
+from evaluations.models import Application, Cycle
 
 NARRATIVE_OF = {MaterialKind.WORK_PLAN: NarrativeDocument.WORK_PLAN,
                 MaterialKind.WORK_SUMMARY: NarrativeDocument.WORK_SUMMARY}
+
+
+def procedure_materials(cycle: Cycle) -> list[MaterialKind]:
+    """The kinds of material ``cycle``'s procedure takes, in the order of MaterialKind: what the cycle requires,
+    what the notice requires of the procedure, and what it allows besides (``OPTIONAL_MATERIALS``)."""
+    taken = {*cycle.required_materials, *DEFAULT_REQUIRED_MATERIALS[cycle.kind], *OPTIONAL_MATERIALS[cycle.kind]}
+    return [kind for kind in MaterialKind if kind in taken]
 
 
 def _uploaded_kinds(application: Application) -> set[str]:

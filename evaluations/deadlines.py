@@ -1,4 +1,4 @@
-"""Deadlines: a date, ending at 24:00 Asia/Shanghai; one application's deadline may be extended."""
+"""Deadlines: a date, ending at 24:00 Asia/Shanghai; each stage's deadline of one application may be extended."""
 
 from __future__ import annotations
 
@@ -6,16 +6,24 @@ import datetime as dt
 
 from django.utils import timezone
 
-from evaluations.enums import Stage
+from evaluations.enums import EDITABLE_STATES, PROVINCE_STATES, Stage
 from evaluations.models import Application
 from ipcity.dates import end_of_day
 
+# The states in which each stage's deadline still matters, so may be extended: the city's while the city holds
+# the application, the province's until the province has passed it on.
+EXTENDABLE_STATES = {Stage.CITY: EDITABLE_STATES, Stage.PROVINCE: EDITABLE_STATES | PROVINCE_STATES}
+EXTENSION_FIELDS = {Stage.CITY: "city_deadline_extension", Stage.PROVINCE: "province_deadline_extension"}
+
+
+def cycle_deadline(application: Application, stage: str) -> dt.date:
+    """The stage's deadline as the cycle sets it, before any extension of this application."""
+    cycle = application.cycle
+    return cycle.city_deadline if stage == Stage.CITY else cycle.province_deadline
+
 
 def deadline_for(application: Application, stage: str) -> dt.date:
-    cycle = application.cycle
-    if stage == Stage.CITY:
-        return application.city_deadline_extension or cycle.city_deadline
-    return application.province_deadline_extension or cycle.province_deadline
+    return getattr(application, EXTENSION_FIELDS[Stage(stage)]) or cycle_deadline(application, stage)
 
 
 def is_past(application: Application, stage: str, *, now: dt.datetime | None = None) -> bool:

@@ -133,6 +133,18 @@ DEFAULT_REQUIRED_MATERIALS = {
 }
 # Formal stage of a strong-city application (S1 四(二)4).
 FORMAL_MATERIALS = [MaterialKind.REVISED_PLAN, MaterialKind.FORMAL_LETTER]
+# What else each procedure takes besides the list above (a cycle's own required list is taken too): the province's
+# and the national administration's documents of that procedure, and "other" documents where the notice's list
+# ends in 等 (S1 三(四), 四(四)); the pilot's and the demonstration's lists are closed (以上材料). Any other kind is
+# refused, so a re-review offers its city the request letter, the work summary and other documents only.
+OPTIONAL_MATERIALS = {
+    CycleKind.PILOT: [MaterialKind.RECOMMENDATION_LETTER, MaterialKind.ARGUMENTATION],  # 一(二)2, 一(三)1
+    CycleKind.DEMONSTRATION: [MaterialKind.RECOMMENDATION_LETTER, MaterialKind.SCORE_SHEET,
+                              MaterialKind.MEASUREMENT_DATA],  # 二(三)1, 二(三)4
+    CycleKind.RE_REVIEW: [MaterialKind.RECOMMENDATION_LETTER, MaterialKind.OTHER],  # 三(四)
+    CycleKind.STRONG_CITY: [MaterialKind.RECOMMENDATION_LETTER, MaterialKind.OTHER, MaterialKind.SITE_VISIT,
+                            *FORMAL_MATERIALS],  # 四(二)2–4, 四(四)
+}
 
 # Default deadlines of the 2018 notice (S1): (month, day) to the national administration.
 DEFAULT_DEADLINES = {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
+from evaluations import deadlines
 from evaluations.enums import (
     MEASURED_VALUES,
     NATIONAL_MATERIAL_KINDS,
@@ -16,6 +17,7 @@ from evaluations.enums import (
     CycleStatus,
     MaterialKind,
     MissedReReview,
+    Stage,
     VetoGround,
 )
 from ipcity.forms import DateInput, StyledForm
@@ -160,9 +162,42 @@ class FraudForm(StyledForm):
     finding = forms.CharField(label=_("Fraud found"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class StageRadioSelect(forms.RadioSelect):
+    """Radio buttons of which some are shown but cannot be picked (``disabled_values``)."""
+
+    disabled_values: frozenset = frozenset()
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex=subindex, attrs=attrs)
+        if value in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class ExtendDeadlineForm(StyledForm):
+    """Which stage's deadline moves, to when, and why. Each stage is shown with its current deadline (and the
+    cycle's, when this application's was extended before); a stage whose deadline no longer applies is shown
+    but cannot be picked."""
+
+    stage = forms.ChoiceField(label=_("Deadline to extend"), choices=Stage.choices, widget=StageRadioSelect)
     until = forms.DateField(label=_("New deadline"), widget=DateInput)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        over = frozenset(stage.value for stage in Stage if application.state not in deadlines.EXTENDABLE_STATES[stage])
+        choices = []
+        for stage, label in ((Stage.CITY, _("Cities submit to the province by %(date)s")),
+                             (Stage.PROVINCE, _("Provinces submit to the national administration by %(date)s"))):
+            current, planned = deadlines.deadline_for(application, stage), deadlines.cycle_deadline(application, stage)
+            text = label % {"date": date_format(current)}
+            if current != planned:
+                text += _(" (extended; the cycle's deadline is %(date)s)") % {"date": date_format(planned)}
+            if stage.value in over:
+                text += _(" (over: the application has passed this stage)")
+            choices.append((stage.value, text))
+        self.fields["stage"].choices = choices
+        self.fields["stage"].widget.disabled_values = over
 
 
 class ApplicationFilterForm(StyledForm):

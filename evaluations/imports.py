@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import openpyxl
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
@@ -40,7 +41,6 @@ from evaluations.models import Indicator, IndicatorTemplate, IndicatorValue
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 1000  # an .xlsx holds a few dozen parts
 READ_CHUNK = 1024 * 1024
 MAX_ROWS = 2000  # the table has fewer than 60; anything further down is not part of it
@@ -66,8 +66,27 @@ class SheetRow:
     cells: tuple
 
 
-def cell_error(cell: str, message: str) -> str:
-    return _("%(cell)s: %(message)s") % {"cell": cell, "message": message}
+class CellError(str):
+    """An import error about one cell of the file (the text shown), as opposed to one about the whole file."""
+
+    cell: str
+
+
+def cell_error(cell: str, message: str) -> CellError:
+    error = CellError(_("%(cell)s: %(message)s") % {"cell": cell, "message": message})
+    error.cell = cell
+    return error
+
+
+def errors_heading(errors) -> str:
+    """What a failed import says above its errors: correct the cells, correct the file, or both."""
+    cells = sum(isinstance(error, CellError) for error in errors)
+    if cells == len(errors):
+        return _("The file was not imported; nothing was changed. Correct these cells and upload it again:")
+    if cells == 0:
+        return _("The file was not imported; nothing was changed. Correct these problems and upload it again:")
+    return _("The file was not imported; nothing was changed. Correct these cells and problems and upload it "
+             "again:")
 
 
 def _norm(value) -> str:
@@ -129,12 +148,17 @@ def _read_bytes(file) -> tuple[bytes | None, str | None]:
     return data, None
 
 
+def max_unpacked_bytes() -> int:
+    """The cap on an imported workbook's declared unpacked size (settings: IMPORT_MAX_UNPACKED_MB)."""
+    return settings.IPCITY["IMPORT_MAX_UNPACKED_MB"] * 1024 * 1024
+
+
 def repack(archive: zipfile.ZipFile) -> bytes:
     """The archive rebuilt, uncompressed, from what its entries hold up to their declared sizes.
 
     zipfile stops each entry at its declared size, but one unbounded read() may still inflate a whole
     compressed chunk first; reading in bounded pieces here, and giving openpyxl only the rebuilt archive,
-    keeps a header that lies about its size from costing more memory than MAX_UNPACKED_BYTES.
+    keeps a header that lies about its size from costing more memory than ``max_unpacked_bytes()``.
     """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as target:
@@ -158,9 +182,9 @@ def open_sheet(file):
             if len(archive.infolist()) > MAX_ENTRIES:
                 return None, not_excel
             unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_UNPACKED_BYTES:
+            if unpacked > max_unpacked_bytes():
                 return None, _("the workbook unpacks to more than %(size)s MB") % {
-                    "size": MAX_UNPACKED_BYTES // (1024 * 1024)}
+                    "size": settings.IPCITY["IMPORT_MAX_UNPACKED_MB"]}
             data = repack(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError,
             NotImplementedError):

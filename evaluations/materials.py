@@ -36,8 +36,10 @@ from evaluations.enums import (
     PROVINCE_MATERIAL_KINDS,
     PROVINCE_STATES,
     ApplicationState,
+    CycleKind,
     MaterialKind,
 )
+from evaluations.completeness import procedure_materials
 from evaluations.file_checks import OLE2_MAGIC, ZIP_MAGIC, check_content, damaged
 from evaluations.models import Application, Material, MaterialFile
 from evaluations.selectors import applications_visible_to, shown_state
@@ -104,7 +106,8 @@ def max_upload_bytes() -> int:
 
 
 def max_unpacked_bytes() -> int:
-    return int(settings.IPCITY.get("MAX_UNPACKED_MB", 200)) * 1024 * 1024
+    """The cap on a zip-based document's declared unpacked size (settings: MATERIAL_MAX_UNPACKED_MB)."""
+    return settings.IPCITY["MATERIAL_MAX_UNPACKED_MB"] * 1024 * 1024
 
 
 def _not_accepted(name: str) -> ValidationError:
@@ -251,7 +254,7 @@ CITY_MATERIAL_KINDS = frozenset(MaterialKind) - PROVINCE_MATERIAL_KINDS - NATION
 
 UPLOAD_RULES = (
     # The city prepares its materials while the application is editable …
-    UploadRule("evaluations.edit_application", CITY_MATERIAL_KINDS, EDITABLE_STATES),
+    UploadRule("evaluations.edit_application", CITY_MATERIAL_KINDS - set(FORMAL_MATERIALS), EDITABLE_STATES),
     # … and a shortlisted strong-city applicant adds the revised plan and the formal letter (S1 四(二)4).
     UploadRule("evaluations.edit_application", frozenset(FORMAL_MATERIALS), frozenset({ApplicationState.SHORTLISTED})),
     # The province adds its documents while the application waits for it.
@@ -276,6 +279,14 @@ def check_upload_allowed(application: Application, kind: str, by) -> None:
     rules = [rule for rule in UPLOAD_RULES if kind in rule.kinds and _has_perm(by, rule.perm, application)]
     if not rules:
         raise PermissionDenied(_("You may not upload “%(kind)s” for this application.") % {"kind": kind.label})
+    taken = procedure_materials(application.cycle)
+    if kind not in taken:
+        mine = {k for rule in UPLOAD_RULES if _has_perm(by, rule.perm, application) for k in rule.kinds}
+        yours = [str(k.label) for k in taken if k in mine]
+        raise ValidationError(
+            _("“%(kind)s” is not a material of the %(procedure)s; the materials you may give are: %(kinds)s.")
+            % {"kind": kind.label, "procedure": CycleKind(application.cycle.kind).label, "kinds": "、".join(yours)},
+            code="procedure")
     if not any(application.state in rule.states for rule in rules):
         # Name the state the person may see: an unpublished outcome stays hidden.
         state = application.state if by is None else shown_state(application, by)
@@ -287,10 +298,13 @@ def check_upload_allowed(application: Application, kind: str, by) -> None:
 
 
 class UploadKinds(list):
-    """The (value, label) pairs a user may upload now; also carries what the upload form shows."""
+    """The (value, label) pairs a user may upload now; also carries what the upload form shows: the procedure and
+    which of the kinds offered it requires."""
 
     accept = ACCEPT_ATTRIBUTE
     accepted_types = ACCEPTED_EXTENSIONS
+    procedure = ""
+    required: list[str] = []
 
     @property
     def max_mb(self) -> int:
@@ -303,7 +317,10 @@ def uploadable_kinds(application: Application, user) -> UploadKinds:
     for rule in UPLOAD_RULES:
         if application.state in rule.states and _has_perm(user, rule.perm, application):
             allowed |= rule.kinds
-    return UploadKinds((kind.value, kind.label) for kind in MaterialKind if kind in allowed)
+    kinds = UploadKinds((kind.value, kind.label) for kind in procedure_materials(application.cycle) if kind in allowed)
+    kinds.procedure = CycleKind(application.cycle.kind).label
+    kinds.required = [label for value, label in kinds if value in application.cycle.required_materials]
+    return kinds
 
 
 # --- Writes ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -10,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from cities.enums import Role
 from cities.rules import city_ids_of, province_ids_of
-from cities.models import City, Designation
+from cities.models import AuditEntry, City, Designation
 from evaluations.eligibility import re_review_candidates
-from evaluations.enums import OUTCOME_STATES, ApplicationState, CycleKind, CycleStatus
+from evaluations.enums import OUTCOME_STATES, PROVINCE_STATES, Action, ApplicationState, CycleKind, CycleStatus
 from evaluations.models import Application, Cycle, IndicatorValue
 
 
@@ -98,6 +99,30 @@ def shown_state(application: Application, user) -> str:
             and not user.has_role(Role.NATIONAL_ADMIN):
         return ApplicationState.UNDER_REVIEW
     return application.state
+
+
+@dataclass(frozen=True)
+class Returned:
+    """The return that left an application where it is: the province's to the city, or the national
+    administration's to the province (``to_province``)."""
+
+    reason: str
+    at: dt.datetime
+    to_province: bool
+
+
+def latest_return(application: Application) -> Returned | None:
+    """The return that put ``application`` in its state, while it stays there: the last move of the application
+    in the activity log, when that move was a return. One query."""
+    last_move = (AuditEntry.objects.filter(content_type__app_label="evaluations", content_type__model="application",
+                                           object_id=str(application.pk))
+                 .exclude(to_state="").order_by("-created_at", "-id").only("action", "to_state", "reason",
+                                                                           "created_at", "from_state").first())
+    if last_move is None or last_move.action != f"application.{Action.RETURN.value}" \
+            or last_move.to_state != application.state:
+        return None
+    return Returned(reason=last_move.reason, at=last_move.created_at,
+                    to_province=last_move.to_state in PROVINCE_STATES)
 
 
 # --- who was due to take part (应参加) ----------------------------------------------------------------------

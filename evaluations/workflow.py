@@ -23,6 +23,7 @@ from cities.rules import city_ids_of, province_ids_of
 from evaluations import completeness, deadlines, eligibility
 from evaluations.enums import (
     FINAL_STATES,
+    PROVINCE_STATES,
     QUOTA_STATES,
     Action,
     ApplicationState,
@@ -320,11 +321,17 @@ def _notify_next(application: Application, action: Action, roles: tuple[str, ...
             recipients += users_with_role(role, province_id=application.city.province_id)
         else:
             recipients += users_with_role(role)
-    title = _("%(city)s · %(cycle)s: %(state)s") % {
-        "city": application.city.full_name, "cycle": application.cycle.title,
-        "state": ApplicationState(application.state).label}
+    names = {"city": application.city.full_name, "cycle": application.cycle.title}
+    if action == Action.RETURN:
+        # A return leaves the application in an earlier state ("draft"): the title says it was sent back.
+        title = (_("%(city)s · %(cycle)s: returned to the province by the national administration") if
+                 application.state in PROVINCE_STATES else _("%(city)s · %(cycle)s: returned by the province")) % names
+        body = _("Reason for return: %(reason)s") % {"reason": reason.strip()}
+    else:
+        title = _("%(city)s · %(cycle)s: %(state)s") % {**names, "state": ApplicationState(application.state).label}
+        body = _("Reason: %(reason)s") % {"reason": reason.strip()} if reason.strip() else ""
     url = reverse("application_detail", args=[application.pk])
-    transaction.on_commit(lambda: notify(recipients, title=title, body=reason, url=url))
+    transaction.on_commit(lambda: notify(recipients, title=title, body=body, url=url))
 
 
 def is_final(application: Application) -> bool:

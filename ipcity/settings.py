@@ -396,6 +396,11 @@ IPCITY = {
     # many rows, so that it stays well inside gunicorn's 30 s (bench/audit_export.py: README "Audit log").
     "AUDIT_EXPORT_MAX_ROWS": {"csv": env_int("AUDIT_EXPORT_MAX_ROWS_CSV", 50_000),
                               "xlsx": env_int("AUDIT_EXPORT_MAX_ROWS_XLSX", 10_000)},
+    # Caps on what a zip-based file (.docx, .xlsx, .pptx, .odt …) declares it unpacks to, against zip bombs (README
+    # "Configuration" says why each value). Materials are checked without unpacking them, but reviewers open them in
+    # WPS or LibreOffice; an import is unpacked into the web process's memory and parsed there.
+    "MATERIAL_MAX_UNPACKED_MB": env_int("MATERIAL_MAX_UNPACKED_MB", 200),
+    "IMPORT_MAX_UNPACKED_MB": env_int("IMPORT_MAX_UNPACKED_MB", 50),
     # Deadline reminders: days before (+) and after (−) the due date; reminders more than
     # REMINDER_MAX_LATE_DAYS late are dropped (a scheduler outage never floods anyone).
     "REMINDER_OFFSETS": [14, 7, 3, 1, -1, -7],

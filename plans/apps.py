@@ -12,3 +12,5 @@ class PlansConfig(AppConfig):
         from plans.panels import application_deadline_notes
 
         register_panel("application", application_deadline_notes)
+        from plans import workdays  # noqa: F401  (labels of their audit actions)
+        from plans.services import plans, responsibility  # noqa: F401

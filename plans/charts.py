@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 WIDTH = 640
 BAR_LABEL_WIDTH = 170
@@ -96,6 +97,8 @@ def line_chart_svg(series: dict, *, title: str) -> SafeString:
     the line). The y axis starts at zero unless a value is negative."""
     named = [(str(name), sorted(points, key=lambda point: point[0])) for name, points in series.items()]
     years = sorted({year for _, points in named for year, _ in points})
+    if len(years) == 1:
+        return _one_year_svg(named, years[0], title=title)
     numbers = [Decimal(str(value)) for _, points in named for _, value in points if value is not None]
     high = max(numbers, default=Decimal(1))
     low = min([Decimal(0), *numbers])
@@ -108,8 +111,6 @@ def line_chart_svg(series: dict, *, title: str) -> SafeString:
     plot_width = WIDTH - left - right
 
     def x_of(year) -> float:
-        if len(years) == 1:
-            return left + plot_width / 2
         return left + (years.index(year) / (len(years) - 1)) * plot_width
 
     def y_of(value) -> float:
@@ -152,5 +153,21 @@ def line_chart_svg(series: dict, *, title: str) -> SafeString:
         parts.append(f'<text x="{left + 18}" y="{legend_y + 1}" font-size="12" fill="{TEXT}">{escape(name)}</text>')
     if not years:
         parts.append(f'<text x="{left + 8}" y="{top + plot_height / 2:.0f}" font-size="12" fill="{MUTED}">—</text>')
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every piece of text above is escaped
+
+
+def _one_year_svg(named: list, year, *, title: str) -> SafeString:
+    """A trend of a single year is no trend: say so and give the values rather than draw a lone point."""
+    note = _("Values of %(year)s only: a trend needs two years or more.") % {"year": year}
+    lines = [f"{name}: {format_number(value)}" for name, points in named for _year, value in points]
+    height = TITLE_SPACE + 24 + 20 * len(lines)
+    chart_id = _chart_id("line", title, tuple((name, tuple(points)) for name, points in named))
+    parts = _open(chart_id, title, height, "; ".join([note, *lines]))
+    parts.append(f'<text x="0" y="{TITLE_SPACE + 12}" font-size="12" fill="{MUTED}" data-one-year="{escape(year)}">'
+                 f'{escape(note)}</text>')
+    for index, line in enumerate(lines):
+        parts.append(f'<text x="0" y="{TITLE_SPACE + 34 + index * 20}" font-size="12" fill="{TEXT}">'
+                     f'{escape(line)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))  # every piece of text above is escaped

@@ -7,19 +7,19 @@ from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
-from cities.enums import CURRENT_DESIGNATION_STATUSES, Tier
+from cities.enums import Tier
 from cities.models import City
+from cities.selectors import valid_designations
 from plans.enums import Requirement
 from plans.models import NationalPlan, NationalTask, ResponsibilityItem
 
 
 def checked_cities(*, year: int, cities: Iterable[City] | QuerySet[City] | None = None) -> QuerySet[City]:
-    """Cities the check applies to: those holding a current demonstration title, and any city with a list
-    for ``year`` (a city that keeps a list is held to the plan too), within ``cities`` when given."""
-    checked = City.objects.filter(
-        Q(designations__tier=Tier.DEMONSTRATION, designations__status__in=CURRENT_DESIGNATION_STATUSES)
-        | Q(responsibility_lists__year=year)
-    )
+    """Cities the check applies to: those holding a valid demonstration title today (``cities.selectors``), and
+    any city with a list for ``year`` (a city that keeps a list is held to the plan too), within ``cities`` when
+    given."""
+    demonstration = valid_designations().filter(tier=Tier.DEMONSTRATION).values("city_id")
+    checked = City.objects.filter(Q(pk__in=demonstration) | Q(responsibility_lists__year=year))
     if cities is not None:
         if isinstance(cities, QuerySet):
             checked = checked.filter(pk__in=cities.values("pk"))

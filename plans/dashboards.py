@@ -7,25 +7,28 @@ writes the same rows. Definitions used throughout:
 * *verified* when the province confirmed it; *unverified* when reported completed and waiting for the province;
 * *overdue* when its due date has passed (before today, Asia/Shanghai) and it is not completed;
 * the *completion rate* is completed items / all items of the year's lists, in percent (one decimal), NULL
-  when there are no items.
+  when there are no items;
+* a *valid title* (有效称号) is a designation in force today as ``cities.selectors.in_force_on`` defines it, the
+  one definition the home page and the API use too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
-from cities.enums import CURRENT_DESIGNATION_STATUSES, DesignationStatus, Role, Tier
+from cities.enums import Role, Tier
 from cities.models import City, Province
 from cities.rules import city_ids_of, province_ids_of
-from cities.selectors import with_current_designation
+from cities.selectors import title_counts, title_counts_by_province, valid_designations
 from evaluations.enums import ApplicationState, CycleStatus
 from evaluations.models import Application, IndicatorTemplate, IndicatorValue
+from ipcity.dates import local_today
+from ipcity.numbers import plain_decimal
 from plans.enums import OPEN_ITEM_STATUSES, ItemStatus
 from plans.models import CityPlan, ResponsibilityItem, ResponsibilityList
 
@@ -149,13 +152,8 @@ def _achievement_functions():
     return achievements_for, latest_value_year
 
 
-def tidy(number: Decimal | None) -> Decimal | None:
-    """6.0000 -> 6, 2.3500 -> 2.35 (stored with four decimals, shown as written)."""
-    if number is None:
-        return None
-    if number == number.to_integral_value():
-        return number.quantize(Decimal(1))
-    return number.normalize()
+# 6.0000 -> 6, 2.3500 -> 2.35 (stored with four decimals, shown as written).
+tidy = plain_decimal
 
 
 def _achieved_label(achieved: bool | None):
@@ -218,11 +216,10 @@ def city_section(user, *, year: int, today: dt.date) -> Section:
 # --- province --------------------------------------------------------------------------------------------------
 
 def province_city_rows(province_ids, *, year: int, today: dt.date) -> list[City]:
-    """Each city of the provinces that has a list of ``year`` or holds a current title, with its item counts:
+    """Each city of the provinces that has a list of ``year`` or holds a valid title today, with its item counts:
     one query."""
     has_list = ResponsibilityList.objects.filter(city=OuterRef("pk"), year=year)
-    current = with_current_designation(City.objects.filter(province_id__in=province_ids)).filter(
-        current_status__in=sorted(CURRENT_DESIGNATION_STATUSES)).values("pk")
+    current = valid_designations(on=today).filter(city__province_id__in=province_ids).values("city_id")
     return list(
         City.objects.filter(province_id__in=province_ids)
         .filter(Exists(has_list) | Q(pk__in=current))
@@ -240,8 +237,10 @@ def province_items(province_ids, condition: Q, *, year: int) -> list[Responsibil
     )
 
 
-def province_section(user, *, year: int, today: dt.date) -> Section:
-    province_ids = sorted(province_ids_of(user))
+def province_section(user, *, year: int, today: dt.date, province_ids=None) -> Section:
+    """The provinces of ``user`` (province staff), or ``province_ids`` when given (a province's own dashboard,
+    opened from the map by someone whose scope the caller has checked)."""
+    province_ids = sorted(province_ids_of(user) if province_ids is None else province_ids)
     cities = province_city_rows(province_ids, year=year, today=today)
     several = len(province_ids) > 1
     headers = ((_("Province"),) if several else ()) + (
@@ -277,22 +276,10 @@ def provinces_with_counts(*, year: int, today: dt.date) -> list[Province]:
     ).order_by("code"))
 
 
-def current_tier_counts() -> dict[tuple[str, str], int]:
-    """Cities by the tier and status of their latest designation: one query."""
-    rows = (with_current_designation(City.objects.all()).filter(current_tier__isnull=False)
-            .values("current_tier", "current_status").annotate(n=Count("id")).order_by())
-    return {(row["current_tier"], row["current_status"]): row["n"] for row in rows}
-
-
-def tier_grid() -> dict[int, dict[str, int]]:
-    """Province id -> tier -> number of cities currently holding that title (active or rectifying): one query."""
-    rows = (with_current_designation(City.objects.all())
-            .filter(current_status__in=sorted(CURRENT_DESIGNATION_STATUSES))
-            .values("province_id", "current_tier").annotate(n=Count("id")).order_by())
-    grid: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in rows:
-        grid[row["province_id"]][row["current_tier"]] = row["n"]
-    return grid
+def tier_grid(*, on: dt.date | None = None) -> dict[int, dict[str, int]]:
+    """Province id -> tier -> number of cities holding a valid title of that tier on ``on`` (default today):
+    one query."""
+    return title_counts_by_province(on=on or local_today())
 
 
 def pipeline_counts() -> list[dict]:
@@ -302,20 +289,19 @@ def pipeline_counts() -> list[dict]:
                 .annotate(n=Count("id")).order_by("-cycle__year", "cycle__kind", "cycle_id"))
 
 
-def demonstration_city_ids():
-    """Cities whose latest designation is a current demonstration title (a subquery)."""
-    return with_current_designation(City.objects.all()).filter(
-        current_tier=Tier.DEMONSTRATION, current_status__in=sorted(CURRENT_DESIGNATION_STATUSES)).values("pk")
+def demonstration_city_ids(*, on: dt.date):
+    """Cities holding a valid demonstration title on ``on`` (a subquery)."""
+    return valid_designations(on=on).filter(tier=Tier.DEMONSTRATION).values("city_id")
 
 
-def key_indicator_trends() -> list[dict]:
-    """Per key indicator and year, over the demonstration cities: the sum of their values and the number of
-    cities reporting. Rows of the most recent table version only: one query."""
+def key_indicator_trends(*, today: dt.date) -> list[dict]:
+    """Per key indicator and year, over the cities holding a valid demonstration title today: the sum of their
+    values and the number of cities reporting. Rows of the most recent table version only: one query."""
     latest_template = IndicatorTemplate.objects.order_by("-created_at", "-id").values("pk")[:1]
     return list(
         IndicatorValue.objects.filter(
             indicator__template=latest_template, indicator__number__in=KEY_INDICATOR_NUMBERS,
-            indicator__sub_item="", number__isnull=False, city__in=demonstration_city_ids())
+            indicator__sub_item="", number__isnull=False, city__in=demonstration_city_ids(on=today))
         .values("indicator__number", "indicator__name", "indicator__unit", "year")
         .annotate(total=Sum("number"), n_cities=Count("city_id"))
         .order_by("indicator__number", "year")
@@ -328,9 +314,12 @@ def is_ratio_unit(unit: str) -> bool:
 
 
 def trend_value(row: dict) -> Decimal:
+    """The sum (or, for a per-capita figure, the mean to two decimals), rounded here at the edge: the database's
+    SUM of a decimal column may come back with a float's noise (SQLite: 3.20000000000000)."""
+    total = Decimal(str(row["total"]))
     if is_ratio_unit(row["indicator__unit"]):
-        return (row["total"] / row["n_cities"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return row["total"]
+        return plain_decimal((total / row["n_cities"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return plain_decimal(total)
 
 
 def national_section(user, *, year: int, today: dt.date) -> Section:
@@ -338,10 +327,8 @@ def national_section(user, *, year: int, today: dt.date) -> Section:
     province_rows = [(p.name, p.n_cities, p.n_items, p.n_completed, p.n_overdue, p.n_unverified,
                       rate(p.n_completed, p.n_items)) for p in provinces]
 
-    tier_counts = current_tier_counts()
-    statuses = list(DesignationStatus)
-    tier_rows = [(tier.label, *(tier_counts.get((tier, status), 0) for status in statuses),
-                  sum(tier_counts.get((tier, status), 0) for status in statuses)) for tier in Tier]
+    counts = title_counts(on=today)
+    tier_rows = [(count.tier.label, count.active, count.rectifying, count.valid) for count in counts]
 
     pipeline = pipeline_counts()
     states = [state for state in ApplicationState if any(row["state"] == state for row in pipeline)]
@@ -353,13 +340,13 @@ def national_section(user, *, year: int, today: dt.date) -> Section:
                       *(entry["states"].get(state, 0) for state in states), sum(entry["states"].values()))
                      for entry in by_cycle.values()]
 
-    grid = tier_grid()
+    grid = tier_grid(on=today)
     grid_rows = [(p.name, *(grid.get(p.pk, {}).get(tier, 0) for tier in Tier), sum(grid.get(p.pk, {}).values()))
                  for p in provinces if p.pk in grid]
     grid_rows.append((str(_("Total")), *(sum(row[i + 1] for row in grid_rows) for i in range(len(Tier))),
                       sum(row[-1] for row in grid_rows)))
 
-    trends = key_indicator_trends()
+    trends = key_indicator_trends(today=today)
     trend_rows = [(row["indicator__number"], row["indicator__name"], row["indicator__unit"], row["year"],
                    trend_value(row), row["n_cities"]) for row in trends]
     series: dict[str, dict[str, list]] = {}
@@ -374,8 +361,8 @@ def national_section(user, *, year: int, today: dt.date) -> Section:
             (_("Province"), _("Cities with a list"), _("Items"), _("Completed"), _("Overdue"),
              _("Awaiting verification"), _("Completion rate (%)")), province_rows),
         "national-tiers": Table(
-            "national-tiers", str(_("Cities by tier and status of their latest designation")),
-            (_("Tier"), *(status.label for status in statuses), _("Total")), tier_rows),
+            "national-tiers", str(_("Valid titles by tier")),
+            (_("Tier"), _("In force"), _("In rectification"), _("Valid titles")), tier_rows),
         "national-pipeline": Table(
             "national-pipeline", str(_("Applications of the open cycles")),
             (_("Cycle"), _("Year"), *(state.label for state in states), _("Total")), pipeline_rows),
@@ -389,8 +376,9 @@ def national_section(user, *, year: int, today: dt.date) -> Section:
     }
     return Section(Role.NATIONAL_ADMIN, tables, {
         "province_chart": [(p.name, rate(p.n_completed, p.n_items)) for p in provinces if p.n_items],
-        "tier_chart": [(tier.label, sum(tier_counts.get((tier, status), 0)
-                                        for status in CURRENT_DESIGNATION_STATUSES)) for tier in Tier],
+        "title_counts": counts,
+        "valid_titles": sum(count.valid for count in counts),
+        "tier_chart": [(count.tier.label, count.valid) for count in counts],
         "trend_series": series,
     })
 

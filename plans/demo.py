@@ -1,6 +1,7 @@
 """Demo data of plans: the 2018 national work plan, the three real city plans (抚顺, 阳江, 西青区) with the tasks
-and leadership group their sources give, 抚顺's 2021 responsibility list, and demo values of the
-basic-information table so that 抚顺's target achievement shows numbers.
+and leadership group their sources give, 抚顺's 2021 responsibility list with the progress reported on it, and
+demo values of the basic-information table over several years so that 抚顺's target achievement and the national
+trend charts show numbers.
 
 Called by ``manage.py load_demo`` after the cities and evaluations demos (DEBUG only). Safe to run again:
 everything goes through the services, as the demo accounts, and nothing is created twice.
@@ -8,12 +9,19 @@ everything goes through the services, as the demo accounts, and nothing is creat
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.db import transaction
 
 from cities.models import City, User
 from evaluations.basic_info import load_template, save_indicator_values
+from evaluations.demo import DEMO_NUMBERS
+from evaluations.enums import MaterialKind
+from evaluations.models import Application, IndicatorValue
+from ipcity.dates import local_today
 from plans.coverage import plan_for_year
-from plans.models import CityPlan, NationalPlan, NationalTask
+from plans.enums import ItemStatus
+from plans.models import CityPlan, NationalPlan, NationalTask, ProgressReport
 from plans.services import plans as plan_services
 from plans.services import responsibility as responsibility_services
 
@@ -102,6 +110,21 @@ FUSHUN_DEMO_VALUES = {
     2021: {15: "3.79", 17: "18650", 19: "0.80", 23: "76"},
 }
 
+# DEMO FIGURES, not statistics: how the key rows of the basic-information table (15 每万人口发明专利拥有量, 17 有效注册
+# 商标量, 19 专利权质押融资金额, 23 通过贯标认证企业数量) grow a year, and the decimals they are written with. Each
+# demo city's series runs over the SERIES_YEARS years up to the cycles' data year, grown from (or back to) the
+# nearest year that has a value: 抚顺's figures above, the data-year table of 阳江 and 常州 (evaluations/demo.py),
+# else the demo table's figures in the data year.
+SERIES_GROWTH = {15: ("0.11", 2), 17: ("0.09", 0), 19: ("0.14", 2), 23: ("0.10", 0)}
+SERIES_YEARS = 6
+# city code -> its officer and how much faster (or slower) than the typical growth it grows.
+SERIES_CITIES = {"210400": ("fushun", "-0.02"), "441700": ("yangjiang", "0.01"), "120111": ("xiqing", "0"),
+                 "320400": ("changzhou", "0.02")}
+
+# 抚顺's progress on its 2021 list (item numbers): verified by 辽宁, reported completed and awaiting the province,
+# reported completed and sent back, in progress; the rest have not started. DEMO, not what 抚顺 reported.
+FUSHUN_PROGRESS = {"verified": range(1, 9), "awaiting": (9, 10), "sent_back": (11,), "in_progress": (12, 13, 14)}
+
 # A responsibility item and a plan target are about the same thing when both name one of these.
 TARGET_KEYWORDS = ("万人高价值发明专利", "国内注册商标", "贯标认证", "质押融资", "结案率", "专利导航", "优势")
 # ... and an item and a national task when the item and exactly one task's title or goal name one of these.
@@ -162,6 +185,73 @@ def _link_items(rlist, plan: CityPlan, *, by) -> int:
     return linked
 
 
+def series_value(known: dict[int, Decimal], year: int, *, growth: Decimal, decimals: int) -> Decimal:
+    """The value of ``year`` grown at ``growth`` a year from the nearest year of ``known`` (the earlier on a tie)."""
+    nearest = min(known, key=lambda k: (abs(year - k), k))
+    value = known[nearest] * (1 + growth) ** (year - nearest)
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def load_indicator_series(template) -> int:
+    """Values of the key rows for each demo city over the SERIES_YEARS years before the data year, and in the
+    data year itself unless the city applies with its table of that year (that table is the application's:
+    抚顺's stops at row 10 on purpose), where it has none yet; return how many were added. Deterministic: a
+    second run adds nothing."""
+    data_year = local_today().year - 1
+    rows = {i.number: i for i in template.indicators.filter(sub_item="", number__in=list(SERIES_GROWTH))}
+    cities = City.objects.in_bulk(list(SERIES_CITIES), field_name="code")
+    applying = {application.city_id for application in Application.objects.filter(
+        cycle__data_year=data_year, city__in=cities.values()).select_related("cycle")
+        if MaterialKind.BASIC_INFO_TABLE in application.cycle.required_materials}
+    known: dict[tuple[int, int], dict[int, Decimal]] = {}
+    for value in IndicatorValue.objects.filter(city__in=cities.values(), indicator__in=rows.values(),
+                                               number__isnull=False):
+        known.setdefault((value.city_id, value.indicator_id), {})[value.year] = value.number
+    added = 0
+    for code, city in sorted(cities.items()):
+        username, speed = SERIES_CITIES[code]
+        officer = _user(username)
+        years = range(data_year - SERIES_YEARS, data_year + (city.pk not in applying))
+        missing: dict[int, dict[int, str]] = {}
+        for number, (growth, decimals) in SERIES_GROWTH.items():
+            indicator = rows[number]
+            stored = known.get((city.pk, indicator.pk), {})
+            anchor = stored or {data_year: Decimal(DEMO_NUMBERS[number])}
+            for year in years:
+                if year not in stored:
+                    value = series_value(anchor, year, growth=Decimal(growth) + Decimal(speed), decimals=decimals)
+                    missing.setdefault(year, {})[indicator.pk] = str(value)
+        for year, answers in sorted(missing.items()):
+            save_indicator_values(city, year, template, answers, by=officer, source="demo")
+            added += len(answers)
+    return added
+
+
+def report_fushun_progress(rlist) -> int:
+    """抚顺's progress on its list (``FUSHUN_PROGRESS``), through the services as 抚顺 and 辽宁; nothing when the
+    list already has reports. Returns the number of reports."""
+    if ProgressReport.objects.filter(item__list=rlist).exists():
+        return 0
+    fushun, liaoning = _user("fushun"), _user("liaoning")
+    items = {item.number: item for item in rlist.items.all()}
+    reports = 0
+    done = [*FUSHUN_PROGRESS["verified"], *FUSHUN_PROGRESS["awaiting"], *FUSHUN_PROGRESS["sent_back"]]
+    for number in done:
+        report = responsibility_services.report_progress(
+            items[number], status=ItemStatus.COMPLETED, percent=100, note="已按完成标准完成（演示数据）。", by=fushun)
+        reports += 1
+        if number in FUSHUN_PROGRESS["verified"]:
+            responsibility_services.verify_progress(report, verdict=ItemStatus.VERIFIED, by=liaoning)
+        elif number in FUSHUN_PROGRESS["sent_back"]:
+            responsibility_services.verify_progress(report, verdict=ItemStatus.SENT_BACK,
+                                                    reason="佐证材料不足，请补充（演示数据）。", by=liaoning)
+    for number in FUSHUN_PROGRESS["in_progress"]:
+        responsibility_services.report_progress(items[number], status=ItemStatus.IN_PROGRESS, percent=50,
+                                                note="正在推进（演示数据）。", by=fushun)
+        reports += 1
+    return reports
+
+
 @transaction.atomic
 def load() -> dict[str, int]:
     cnipa = _user("cnipa")
@@ -182,10 +272,12 @@ def load() -> dict[str, int]:
 
     summary = {"national plan tasks": national.tasks.count(),
                "city plans created": CityPlan.objects.count() - plans_before,
-               "plan tasks added": tasks + more_tasks, "leadership members added": members}
+               "plan tasks added": tasks + more_tasks, "leadership members added": members,
+               "indicator values added": load_indicator_series(template)}
     if hasattr(responsibility_services, "load_list_json"):
         rlist = responsibility_services.load_list_json(FUSHUN_LIST_JSON, city=fushun, year=2021, plan=fushun_plan,
                                                        by=fushun_user)
         summary["responsibility items"] = rlist.items.count()
         summary["items linked"] = _link_items(rlist, fushun_plan, by=fushun_user)
+        summary["progress reports"] = report_fushun_progress(rlist)
     return summary

@@ -40,6 +40,13 @@ class ItemStatus(models.TextChoices):
 OPEN_ITEM_STATUSES = frozenset({ItemStatus.NOT_STARTED, ItemStatus.IN_PROGRESS, ItemStatus.SENT_BACK})
 
 
+class DayKind(models.TextChoices):
+    """What a holiday override makes a day (the states of its audit entries)."""
+
+    WORKDAY = "workday", _("Working day")
+    HOLIDAY = "holiday", _("Day off")
+
+
 class ReminderKind(models.TextChoices):
     RESPONSIBILITY_ITEM = "item", _("Responsibility item due")
     RECTIFICATION = "rectification", _("Rectification deadline")

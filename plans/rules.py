@@ -30,6 +30,8 @@ rules.add_perm("plans.edit_list", is_officer_of_list_city | is_national_admin)
 rules.add_perm("plans.report_progress", is_officer_of_list_city)
 rules.add_perm("plans.verify_progress", is_province_staff_of_list_city)
 rules.add_perm("plans.manage_holidays", is_national_admin)
+# A province's own dashboard, opened from the map (which provinces: plans.views.province_dashboard).
+rules.add_perm("plans.view_province_dashboards", is_national_admin | is_province_staff)
 
 # The admin shows plan records to national staff, read-only.
 rules.add_perm("plans", is_national_admin)

@@ -1,3 +1,4 @@
-from plans.views import dashboards, plans, preferences, responsibility
+from plans.views import dashboards, plans, preferences, province_dashboard, responsibility
 
-urlpatterns = [*plans.urlpatterns, *responsibility.urlpatterns, *dashboards.urlpatterns, *preferences.urlpatterns]
+urlpatterns = [*plans.urlpatterns, *responsibility.urlpatterns, *dashboards.urlpatterns,
+               *province_dashboard.urlpatterns, *preferences.urlpatterns]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from cities import audit
 from cities.enums import Role
+from plans.enums import DayKind
 from plans.models import HolidayOverride
 
 # A run of holidays is never longer than this; past it the lookup stops (a wrong override table).
@@ -30,6 +31,7 @@ audit.register_actions({
     "holiday.override": gettext_lazy("Set a holiday or workday override"),
     "holiday.override_remove": gettext_lazy("Removed a holiday or workday override"),
 })
+audit.register_states(DayKind, subjects=("holiday",))
 
 
 @lru_cache(maxsize=64)
@@ -121,18 +123,22 @@ def _require_national_admin(by) -> None:
         raise PermissionDenied
 
 
+def _day_kind(is_workday: bool) -> DayKind:
+    return DayKind.WORKDAY if is_workday else DayKind.HOLIDAY
+
+
 @transaction.atomic
 def set_holiday_override(*, day: dt.date, is_workday: bool, note: str = "", by) -> HolidayOverride:
     """Mark ``day`` as a working day or a day off, whatever the package says (replaces an earlier override)."""
     _require_national_admin(by)
     override = HolidayOverride.objects.filter(date=day).first() or HolidayOverride(date=day)
-    before = "" if override.pk is None else ("workday" if override.is_workday else "holiday")
+    before = "" if override.pk is None else _day_kind(override.is_workday)
     override.is_workday = is_workday
     override.note = note
     override.full_clean()
     override.save()
     audit.record(actor=by, action="holiday.override", obj=override, from_state=before,
-                 to_state="workday" if is_workday else "holiday",
+                 to_state=_day_kind(is_workday),
                  data={"date": day.isoformat(), "is_workday": is_workday, "note": note})
     return override
 
@@ -141,7 +147,7 @@ def set_holiday_override(*, day: dt.date, is_workday: bool, note: str = "", by) 
 def remove_holiday_override(override: HolidayOverride, *, by) -> None:
     _require_national_admin(by)
     audit.record(actor=by, action="holiday.override_remove", obj=override,
-                 from_state="workday" if override.is_workday else "holiday",
+                 from_state=_day_kind(override.is_workday),
                  data={"date": override.date.isoformat(), "note": override.note})
     override.delete()
 

@@ -33,18 +33,19 @@ class ReviewsConfig(AppConfig):
         })
 
         # Reviewers and assignments.
-        from cities.audit import STATE_LABELS, register_actions, register_states
+        from cities.audit import register_states
         from ipcity.home import register_home_panel
         from reviews.enums import AssignmentStatus
         from reviews.views.assignments import pending_assignments_panel, review_overview_panel
 
         register_home_panel(pending_assignments_panel)
         register_home_panel(review_overview_panel)
-        # "submitted" already names an application state; the other assignment states are new.
-        register_states([status for status in AssignmentStatus if status.value not in STATE_LABELS])
+        register_states(AssignmentStatus, subjects=("assignment", "review"))
         from reviews.enums import Outcome
 
-        register_states([outcome for outcome in Outcome if outcome.value not in STATE_LABELS])
+        register_states(Outcome, subjects=("decision",))
+        from reviews.services import reports, rubrics, scoring  # noqa: F401  (labels of their audit actions)
+
         register_actions({
             "assignment.profile": _("Edited reviewer profile"),
             "assignment.profile_import": _("Imported reviewer profile"),

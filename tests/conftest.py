@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
+import io
+
 import pytest
+from django.core.management import call_command
 
 from django.conf import settings
 from django.utils import translation
@@ -89,3 +93,12 @@ def api():
         return clients[user.pk]
 
     return client
+
+
+@pytest.fixture
+def demo_loaded(settings, db, time_machine):
+    """The demo data (``manage.py load_demo``, as ``make run`` loads it) on 2026-06-01 at 10:00 in Shanghai; the
+    clock stays there for the test."""
+    time_machine.move_to(dt.datetime(2026, 6, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())

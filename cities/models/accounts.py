@@ -109,25 +109,33 @@ class Membership(models.Model):
         constraints = [
             # One membership per user, role and place (NULLs are distinct in SQL, hence three).
             models.UniqueConstraint(fields=["user", "role", "city"], condition=Q(city__isnull=False),
-                                    name="membership_unique_city"),
+                                    name="membership_unique_city",
+                                    violation_error_message=_("This account already holds this role for this city.")),
             models.UniqueConstraint(fields=["user", "role", "province"],
                                     condition=Q(city__isnull=True, province__isnull=False),
-                                    name="membership_unique_province"),
+                                    name="membership_unique_province",
+                                    violation_error_message=_("This account already holds this role for this "
+                                                              "province.")),
             models.UniqueConstraint(fields=["user", "role"], condition=Q(city__isnull=True, province__isnull=True),
-                                    name="membership_unique_placeless"),
+                                    name="membership_unique_placeless",
+                                    violation_error_message=_("This account already holds this role.")),
             # 三员: at most one of system / security / audit admin per account.
             models.UniqueConstraint(
                 fields=["user"],
                 condition=Q(role__in=sorted(THREE_ADMIN_ROLES)) & Q(is_active=True),
                 name="membership_one_three_admin_role",
+                violation_error_message=_("An account may hold only one of the system, security and audit "
+                                          "administrator roles."),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.PROVINCE_STAFF) | Q(province__isnull=False, city__isnull=True),
                 name="membership_province_staff_has_province",
+                violation_error_message=_("Provincial bureau staff must be given a province and no city."),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.CITY_OFFICER) | Q(city__isnull=False),
                 name="membership_city_officer_has_city",
+                violation_error_message=_("City bureau officers must be given a city."),
             ),
         ]
         indexes = [models.Index(fields=["user", "is_active"], name="membership_user_active")]

@@ -42,6 +42,7 @@ class Designation(models.Model):
         blank=True,
         related_name="next_term",
         verbose_name=_("previous term"),
+        error_messages={"unique": _("This term already has a following term.")},
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -50,10 +51,12 @@ class Designation(models.Model):
         verbose_name = _("designation")
         verbose_name_plural = _("designations")
         constraints = [
-            models.CheckConstraint(condition=Q(term_end__gte=F("term_start")), name="designation_term_order"),
+            models.CheckConstraint(condition=Q(term_end__gte=F("term_start")), name="designation_term_order",
+                                   violation_error_message=_("The term cannot end before it starts.")),
             models.CheckConstraint(
                 condition=~Q(status=DesignationStatus.RECTIFYING) | Q(rectification_deadline__isnull=False),
                 name="designation_rectifying_has_deadline",
+                violation_error_message=_("A title in rectification needs a rectification deadline."),
             ),
         ]
         indexes = [

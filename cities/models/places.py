@@ -9,8 +9,10 @@ from cities.enums import CityLevel, ProvinceKind
 class Province(models.Model):
     """A provincial-level unit whose IP bureau recommends cities (incl. 新疆生产建设兵团)."""
 
-    code = models.CharField(_("administrative code"), max_length=6, unique=True)
-    name = models.CharField(_("name"), max_length=40, unique=True)
+    code = models.CharField(_("administrative code"), max_length=6, unique=True,
+                            error_messages={"unique": _("A province with this administrative code already exists.")})
+    name = models.CharField(_("name"), max_length=40, unique=True,
+                            error_messages={"unique": _("A province with this name already exists.")})
     short_name = models.CharField(_("short name"), max_length=20)
     kind = models.CharField(_("kind"), max_length=24, choices=ProvinceKind.choices)
 
@@ -26,7 +28,8 @@ class Province(models.Model):
 class City(models.Model):
     """A city, prefecture, district or county-level city that can hold a title."""
 
-    code = models.CharField(_("administrative code"), max_length=6, unique=True)
+    code = models.CharField(_("administrative code"), max_length=6, unique=True,
+                            error_messages={"unique": _("A place with this administrative code already exists.")})
     province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="cities", verbose_name=_("province"))
     parent = models.ForeignKey(
         "self",

@@ -14,7 +14,8 @@ class ApiToken(models.Model):
                              verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=80)
     prefix = models.CharField(_("key prefix"), max_length=12, editable=False)
-    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False,
+                                error_messages={"unique": _("This token already exists.")})
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

@@ -16,8 +16,9 @@ def action_label_filter(key: str):
 
 
 @register.filter(name="state_label")
-def state_label_filter(value: str):
-    return state_label(value)
+def state_label_filter(value: str, subject: str):
+    """``{{ city.current_tier|state_label:"tier" }}``, ``{{ entry.to_state|state_label:entry.action }}``."""
+    return state_label(value, subject)
 
 
 # Personal data stored encrypted shows masked in lists (ipcity/fieldcrypto.py decides how).

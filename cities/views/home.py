@@ -6,8 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from cities import selectors
-from cities.enums import DesignationStatus, Role, Tier
+from cities.enums import Role
 from cities.views.places import city_list_context
+from ipcity.dates import local_today
 from ipcity.home import home_panels
 
 
@@ -19,13 +20,8 @@ def home(request):
     if roles & {Role.NATIONAL_ADMIN, Role.PROVINCE_STAFF}:
         context.update(city_list_context(request))
     if Role.NATIONAL_ADMIN in roles:
-        counts = selectors.designation_counts(user)
-        context["count_rows"] = [
-            (tier.label, [counts.get((tier, status), 0) for status in DesignationStatus], sum(
-                counts.get((tier, status), 0) for status in DesignationStatus))
-            for tier in Tier
-        ]
-        context["count_statuses"] = [status.label for status in DesignationStatus]
+        context["title_counts"] = selectors.title_counts_visible_to(user, on=local_today())
+        context["today"] = local_today()
     if Role.CITY_OFFICER in roles:
         own = selectors.cities_visible_to(user).filter(pk__in=[m.city_id for m in user.active_memberships if m.city_id])
         context["own_cities"] = [

@@ -229,6 +229,9 @@ class FraudFindingInputSerializer(serializers.Serializer):
 
 
 class DeadlineExtensionSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices, help_text=_(
+        "Which deadline moves: city (cities submit to the province) or province (provinces submit to the national "
+        "administration)"))
     until = serializers.DateField()
     reason = serializers.CharField()
 

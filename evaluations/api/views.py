@@ -280,7 +280,7 @@ class ApplicationViewSet(viewsets.ReadOnlyModelViewSet):
                                                              **validated(s.FraudFindingInputSerializer, request)))
 
     @extend_schema(request=s.DeadlineExtensionSerializer, responses=s.ApplicationSerializer,
-                   summary="Extend the deadline of the application's current stage (national)")
+                   summary="Extend one stage's deadline of the application (national)")
     @action(detail=True, methods=["post"], url_path="extend-deadline")
     def extend_deadline(self, request, pk=None):
         application = self.get_object()

@@ -50,10 +50,12 @@ class Application(models.Model):
         verbose_name = _("application")
         verbose_name_plural = _("applications")
         constraints = [
-            models.UniqueConstraint(fields=["cycle", "city"], name="application_cycle_city_unique"),
+            models.UniqueConstraint(fields=["cycle", "city"], name="application_cycle_city_unique",
+                                    violation_error_message=_("This city already has an application in this cycle.")),
             models.CheckConstraint(
                 condition=Q(enforcement_score__isnull=True) | Q(enforcement_score__gte=0, enforcement_score__lte=100),
                 name="application_enforcement_score_range",
+                violation_error_message=_("The enforcement score must be between 0 and 100."),
             ),
         ]
         indexes = [
@@ -86,7 +88,9 @@ class NarrativeSection(models.Model):
         verbose_name = _("narrative section")
         verbose_name_plural = _("narrative sections")
         constraints = [models.UniqueConstraint(fields=["application", "document", "position"],
-                                               name="section_unique_position")]
+                                               name="section_unique_position",
+                                               violation_error_message=_("This part of the document already has a "
+                                                                         "section at this position."))]
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
@@ -109,7 +113,9 @@ class Attestation(models.Model):
     class Meta:
         verbose_name = _("attestation")
         verbose_name_plural = _("attestations")
-        constraints = [models.UniqueConstraint(fields=["application", "item"], name="attestation_unique")]
+        constraints = [models.UniqueConstraint(fields=["application", "item"], name="attestation_unique",
+                                               violation_error_message=_("This condition has already been attested "
+                                                                         "for this application."))]
 
 
 class Snapshot(models.Model):

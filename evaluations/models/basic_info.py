@@ -11,7 +11,8 @@ from evaluations.enums import AnswerType
 class IndicatorTemplate(models.Model):
     """A version of the basic-information table (基本情况表, S1 附件3)."""
 
-    code = models.CharField(_("version"), max_length=20, unique=True)
+    code = models.CharField(_("version"), max_length=20, unique=True,
+                            error_messages={"unique": _("A version of the table with this name already exists.")})
     title = models.CharField(_("title"), max_length=200)
     source = models.CharField(_("source"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -47,8 +48,10 @@ class Indicator(models.Model):
         verbose_name = _("indicator")
         verbose_name_plural = _("indicators")
         constraints = [
-            models.UniqueConstraint(fields=["template", "position"], name="indicator_position_unique"),
-            models.UniqueConstraint(fields=["template", "number", "sub_item"], name="indicator_number_unique"),
+            models.UniqueConstraint(fields=["template", "position"], name="indicator_position_unique",
+                                    violation_error_message=_("The table already has an indicator at this position.")),
+            models.UniqueConstraint(fields=["template", "number", "sub_item"], name="indicator_number_unique",
+                                    violation_error_message=_("The table already has an indicator with this number.")),
         ]
 
     def __str__(self) -> str:
@@ -81,8 +84,12 @@ class IndicatorValue(models.Model):
         verbose_name = _("indicator value")
         verbose_name_plural = _("indicator values")
         constraints = [
-            models.UniqueConstraint(fields=["city", "year", "indicator"], name="indicator_value_unique"),
-            models.CheckConstraint(condition=Q(number__isnull=True) | Q(text=""), name="indicator_value_one_kind"),
+            models.UniqueConstraint(fields=["city", "year", "indicator"], name="indicator_value_unique",
+                                    violation_error_message=_("This city already has a value of this indicator for "
+                                                              "this year.")),
+            models.CheckConstraint(condition=Q(number__isnull=True) | Q(text=""), name="indicator_value_one_kind",
+                                   violation_error_message=_("An indicator value is either a number or a text, not "
+                                                             "both.")),
         ]
         indexes = [models.Index(fields=["indicator", "year"], name="indicator_value_by_year")]
 

@@ -54,9 +54,13 @@ class Cycle(models.Model):
         verbose_name = _("evaluation cycle")
         verbose_name_plural = _("evaluation cycles")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "year"], name="cycle_kind_year_unique"),
+            models.UniqueConstraint(fields=["kind", "year"], name="cycle_kind_year_unique",
+                                    violation_error_message=_("A cycle of this procedure already exists for this "
+                                                              "year.")),
             models.CheckConstraint(condition=Q(province_deadline__gte=F("city_deadline")),
-                                   name="cycle_province_after_city_deadline"),
+                                   name="cycle_province_after_city_deadline",
+                                   violation_error_message=_("The provinces' deadline cannot be earlier than the "
+                                                             "cities' deadline.")),
         ]
 
     def __str__(self) -> str:
@@ -92,7 +96,9 @@ class ProvinceQuota(models.Model):
     class Meta:
         verbose_name = _("province quota")
         verbose_name_plural = _("province quotas")
-        constraints = [models.UniqueConstraint(fields=["cycle", "province"], name="quota_cycle_province_unique")]
+        constraints = [models.UniqueConstraint(fields=["cycle", "province"], name="quota_cycle_province_unique",
+                                               violation_error_message=_("This province already has a quota in this "
+                                                                         "cycle."))]
 
     def __str__(self) -> str:
         return f"{self.cycle} · {self.province}: {self.quota}"
@@ -112,7 +118,9 @@ class ChecklistItem(models.Model):
         ordering = ["cycle", "position", "id"]
         verbose_name = _("eligibility checklist item")
         verbose_name_plural = _("eligibility checklist items")
-        constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="checklist_cycle_code_unique")]
+        constraints = [models.UniqueConstraint(fields=["cycle", "code"], name="checklist_cycle_code_unique",
+                                               violation_error_message=_("This cycle already has a condition with "
+                                                                         "this number."))]
 
     def __str__(self) -> str:
         return self.text[:60]

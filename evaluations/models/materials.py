@@ -30,7 +30,9 @@ class Material(models.Model):
         verbose_name_plural = _("materials")
         constraints = [
             models.UniqueConstraint(fields=["application", "kind"], condition=~Q(kind__in=sorted(MULTIPLE_MATERIAL_KINDS)),
-                                    name="material_one_per_kind"),
+                                    name="material_one_per_kind",
+                                    violation_error_message=_("This application already has a material of this kind; "
+                                                              "upload a new version of it instead.")),
         ]
 
     def __str__(self) -> str:
@@ -56,7 +58,9 @@ class MaterialFile(models.Model):
         ordering = ["material", "-version"]
         verbose_name = _("material file")
         verbose_name_plural = _("material files")
-        constraints = [models.UniqueConstraint(fields=["material", "version"], name="materialfile_version_unique")]
+        constraints = [models.UniqueConstraint(fields=["material", "version"], name="materialfile_version_unique",
+                                               violation_error_message=_("This version of the material already "
+                                                                         "exists."))]
 
     def __str__(self) -> str:
         return f"{self.original_name} (v{self.version})"

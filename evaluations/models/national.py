@@ -13,7 +13,9 @@ class SiteVisit(models.Model):
     """Experts visit a strong-city applicant and give their opinion (S1 四(二)3)."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.CASCADE,
-                                       related_name="site_visit", verbose_name=_("application"))
+                                       related_name="site_visit", verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "The site visit of this application is already recorded.")})
     visited_on = models.DateField(_("date"))
     experts = models.TextField(_("experts"))
     opinion = models.TextField(_("expert opinion"))
@@ -30,7 +32,9 @@ class FraudFinding(models.Model):
     """弄虚作假 found in an application's materials (S1 五(二))."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.PROTECT,
-                                       related_name="fraud_finding", verbose_name=_("application"))
+                                       related_name="fraud_finding", verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "A fraud finding is already recorded for this application.")})
     finding = models.TextField(_("finding"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("decided by"))

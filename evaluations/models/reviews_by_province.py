@@ -12,7 +12,9 @@ class Argumentation(models.Model):
     """论证: the experts' view of a pilot theme and plan, organised by the province (S1 一(二)2)."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.CASCADE,
-                                       related_name="argumentation", verbose_name=_("application"))
+                                       related_name="argumentation", verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "The expert argumentation of this application is already recorded.")})
     held_on = models.DateField(_("date"))
     experts = models.TextField(_("experts"))
     conclusion = models.TextField(_("conclusion"))
@@ -31,7 +33,9 @@ class Measurement(models.Model):
     """The province's measurement of the objective indicators of a demonstration applicant (S1 二(二)1)."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.CASCADE,
-                                       related_name="measurement", verbose_name=_("application"))
+                                       related_name="measurement", verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "The objective measurement of this application is already recorded.")})
     measured_on = models.DateField(_("measured on"))
     score = models.DecimalField(_("measured score"), max_digits=6, decimal_places=2)
     values = models.JSONField(_("measured values"), default=dict, blank=True)
@@ -44,14 +48,18 @@ class Measurement(models.Model):
         verbose_name = _("objective measurement")
         verbose_name_plural = _("objective measurements")
         constraints = [models.CheckConstraint(condition=Q(score__gte=0, score__lte=100),
-                                              name="measurement_score_range")]
+                                              name="measurement_score_range",
+                                              violation_error_message=_("The measurement score must be between 0 and "
+                                                                        "100."))]
 
 
 class Veto(models.Model):
     """一票否决: grounds found in the city's subsidy policy (S1 五(一))."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.CASCADE, related_name="veto",
-                                       verbose_name=_("application"))
+                                       verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "A one-vote veto is already recorded for this application.")})
     grounds = models.JSONField(_("grounds"))
     finding = models.TextField(_("finding"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -67,7 +75,9 @@ class RecommendationLetter(models.Model):
     """推荐函: filled in the browser by the province, rendered to the PDF attached to the application."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.CASCADE,
-                                       related_name="recommendation", verbose_name=_("application"))
+                                       related_name="recommendation", verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "The province has already recommended this application.")})
     materials_authentic = models.BooleanField(_("materials verified as authentic"))
     authenticity_conclusion = models.TextField(_("authenticity review conclusion"))
     measured_score = models.DecimalField(_("measured score"), max_digits=6, decimal_places=2, null=True, blank=True)
@@ -86,6 +96,8 @@ class RecommendationLetter(models.Model):
         verbose_name_plural = _("recommendation letters")
         constraints = [
             models.CheckConstraint(condition=Q(measured_score__isnull=True) | Q(measured_score__gte=0, measured_score__lte=100),
-                                   name="letter_score_range"),
-            models.CheckConstraint(condition=Q(rank__gte=1), name="letter_rank_positive"),
+                                   name="letter_score_range",
+                                   violation_error_message=_("The measured score must be between 0 and 100.")),
+            models.CheckConstraint(condition=Q(rank__gte=1), name="letter_rank_positive",
+                                   violation_error_message=_("The rank must be 1 or more.")),
         ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cities import audit
@@ -129,18 +130,34 @@ def submit_formal_application(application: Application, *, by) -> Application:
 
 
 @transaction.atomic
-def extend_deadline(application: Application, *, until: dt.date, reason: str, by) -> Application:
-    """National staff extend the deadline of the stage the application is in, with a reason."""
+def extend_deadline(application: Application, *, stage: str, until: dt.date, reason: str, by) -> Application:
+    """National staff move one stage's deadline of ``application`` (the city's to the province, or the province's
+    to the national administration) to a later date, with a reason; the other stage's deadline stays."""
     require(by, "evaluations.extend_deadline")
+    if stage not in Stage.values:
+        raise ValidationError(_("Choose which deadline to extend: the city stage or the province stage."),
+                              code="stage")
+    stage = Stage(stage)
     if not reason.strip():
-        raise ValidationError(_("A reason is required."))
+        raise ValidationError(_("A reason is required."), code="reason")
     application = Application.objects.select_for_update().select_related("cycle").get(pk=application.pk)
-    stage = Stage.CITY if application.is_editable else Stage.PROVINCE
+    if application.state not in deadlines.EXTENDABLE_STATES[stage]:
+        raise ValidationError(
+            _("The deadline of the stage “%(stage)s” no longer applies: the application is “%(state)s”.")
+            % {"stage": stage.label, "state": ApplicationState(shown_state(application, by)).label}, code="state")
     current = deadlines.deadline_for(application, stage)
     if until <= current:
-        raise ValidationError(_("The new deadline must be later than the current one (%(date)s).")
-                              % {"date": current.isoformat()})
-    field = "city_deadline_extension" if stage == Stage.CITY else "province_deadline_extension"
+        raise ValidationError(
+            _("The new deadline of the stage “%(stage)s” must be later than its current deadline, %(date)s.")
+            % {"stage": stage.label, "date": date_format(current)}, code="until")
+    if until < local_today():
+        raise ValidationError(_("The new deadline, %(date)s, has already passed.") % {"date": date_format(until)},
+                              code="until")
+    if stage == Stage.CITY and until > (province := deadlines.deadline_for(application, Stage.PROVINCE)):
+        raise ValidationError(
+            _("The cities' deadline cannot be later than the province's, %(date)s: extend the stage “%(stage)s” "
+              "first.") % {"date": date_format(province), "stage": Stage.PROVINCE.label}, code="until")
+    field = deadlines.EXTENSION_FIELDS[stage]
     setattr(application, field, until)
     application.save(update_fields=[field, "updated_at"])
     audit.record(actor=by, action="application.extend_deadline", obj=application, city=application.city,

@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from evaluations import workflow
-from evaluations.enums import ApplicationState, CycleKind
+from evaluations.enums import ApplicationState, CycleKind, Stage
 from evaluations.forms import (
     ArgumentationForm,
     AttestationForm,
@@ -63,7 +64,7 @@ def panel_context(application: Application, user) -> dict:
                 "visited_on": record.visited_on if record else local_today(),
                 "experts": record.experts if record else "", "opinion": record.opinion if record else ""})
         context["fraud_form"] = FraudForm()
-        context["extend_form"] = ExtendDeadlineForm()
+        context["extend_form"] = ExtendDeadlineForm(application=application)
         if application.state == ApplicationState.RECOMMENDED:
             context["veto_form"] = VetoForm()
     return context
@@ -108,10 +109,11 @@ def recommend(request, pk: int):
     return render(request, "evaluations/recommendation_form.html", {"application": application, "form": form})
 
 
-def form_action(*, form_class, service, success, invalid, scope, context_key):
+def form_action(*, form_class, service, success, invalid, scope, context_key, with_application=False):
     """A POST view: validate ``form_class`` and call ``service(application, by=user, **data)``. On success
     back to the application; otherwise the application page again with this form bound, its errors next to
-    its fields (and the service's refusal above it). ``scope`` finds the application the user may act on."""
+    its fields (and the service's refusal above it). ``scope`` finds the application the user may act on;
+    ``with_application`` gives the form the application too."""
 
     @login_required
     @require_POST
@@ -119,14 +121,14 @@ def form_action(*, form_class, service, success, invalid, scope, context_key):
         from evaluations.views.applications import render_application
 
         application = scope(request, pk)
-        form = form_class(request.POST)
+        form = form_class(request.POST, **({"application": application} if with_application else {}))
         if form.is_valid():
             try:
                 service(application, by=request.user, **form.cleaned_data)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
-                messages.success(request, success)
+                messages.success(request, success(form.cleaned_data) if callable(success) else success)
                 return redirect("application_detail", pk=application.pk)
         messages.error(request, invalid)
         return render_application(request, application, forms={context_key: form}, status=400)
@@ -156,8 +158,11 @@ disqualify = form_action(
                          "criticised."),
     invalid=gettext_lazy("Describe the fraud that was found."))
 extend = form_action(
-    form_class=ExtendDeadlineForm, context_key="extend_form", service=application_services.extend_deadline, scope=_national_application,
-    success=gettext_lazy("The deadline was extended."), invalid=gettext_lazy("Give the new deadline and a reason."))
+    form_class=ExtendDeadlineForm, context_key="extend_form", service=application_services.extend_deadline,
+    scope=_national_application, with_application=True,
+    success=lambda data: _("The deadline of the stage “%(stage)s” was extended to %(date)s.")
+    % {"stage": Stage(data["stage"]).label, "date": date_format(data["until"])},
+    invalid=gettext_lazy("Choose the deadline to extend, give the new date and a reason."))
 
 
 @login_required

@@ -20,7 +20,7 @@ from evaluations.completeness import missing_for_submit
 from evaluations.enums import Action, ApplicationState, CycleKind, NarrativeDocument, Stage
 from evaluations.forms import ApplicationDetailsForm, ApplicationFilterForm, ReasonForm
 from evaluations.materials import materials_for, uploadable_kinds
-from evaluations.selectors import applications_visible_to, cycles_visible_to, shown_state
+from evaluations.selectors import applications_visible_to, cycles_visible_to, latest_return, shown_state
 from evaluations.services import applications as services
 from evaluations.snapshots import diff_snapshots
 from evaluations.views.common import attempt, visible_application
@@ -107,6 +107,7 @@ def render_application(request, application, *, forms: dict | None = None, statu
     snapshots = list(application.snapshots.all())
     context = {
         "application": application, "cycle": cycle, "state": shown_state(application, user),
+        "returned": latest_return(application),
         "can_edit": can_edit, "is_province": is_province, "is_national": is_national,
         "actions": [(Action(a), CONFIRM.get(a, "")) for a in actions],
         "reason_form": ReasonForm(),

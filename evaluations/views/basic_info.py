@@ -28,7 +28,7 @@ from evaluations.basic_info import (
 )
 from evaluations.enums import AnswerType, MaterialKind
 from evaluations.exports.basic_info_xlsx import basic_info_workbook, cell_number
-from evaluations.imports import import_basic_info
+from evaluations.imports import errors_heading, import_basic_info
 from evaluations.models import Application, Indicator, IndicatorTemplate, IndicatorValue
 from evaluations.selectors import applications_visible_to
 from ipcity.downloads import xlsx_response
@@ -146,6 +146,7 @@ def render_table(request, application: Application, *, form: BasicInfoForm | Non
         "linkable": linkable,
         "form": form, "can_edit": can_edit, "problems": problems,
         "import_form": import_form or (ImportForm() if can_edit else None), "import_errors": list(import_errors),
+        "import_heading": errors_heading(import_errors),
     }, status=status)
 
 

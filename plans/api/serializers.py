@@ -232,7 +232,7 @@ class ResponsibilityListCreateSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=6, help_text=_("Administrative code of the city"))
     year = serializers.IntegerField(**YEAR)
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="",
-                                  help_text=_("Empty: “<year>年工作计划责任清单”."))
+                                  help_text=_("Leave empty for the standard name: the year followed by “年工作计划责任清单”."))
     plan = serializers.PrimaryKeyRelatedField(queryset=CityPlan.objects.all(), required=False, allow_null=True,
                                               default=None, help_text=_("City plan the list carries out"))
 

@@ -26,7 +26,8 @@ class CityPlan(models.Model):
         ordering = ["city", "-start_year"]
         verbose_name = _("city plan")
         verbose_name_plural = _("city plans")
-        constraints = [models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="city_plan_period")]
+        constraints = [models.CheckConstraint(condition=Q(end_year__gte=F("start_year")), name="city_plan_period",
+                                              violation_error_message=_("The plan cannot end before it starts."))]
 
     def __str__(self) -> str:
         return self.title

@@ -9,7 +9,8 @@ from plans.enums import Comparison, Requirement
 class NationalPlan(models.Model):
     """CNIPA's annual work plan for demonstration cities (e.g. 国知办函管字〔2018〕140号, S0)."""
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    year = models.PositiveSmallIntegerField(_("year"), unique=True, error_messages={
+        "unique": _("The national work plan of this year is already loaded.")})
     title = models.CharField(_("title"), max_length=200)
     document_number = models.CharField(_("document number"), max_length=80, blank=True)
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
@@ -39,7 +40,9 @@ class NationalTask(models.Model):
         ordering = ["plan", "number"]
         verbose_name = _("national task")
         verbose_name_plural = _("national tasks")
-        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="national_task_number_unique")]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="national_task_number_unique",
+                                               violation_error_message=_("The national work plan already has a task "
+                                                                         "with this number."))]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"

@@ -10,7 +10,8 @@ from plans.enums import ReminderKind
 class Reminder(models.Model):
     """One reminder sent. ``key`` (kind, object, due date, offset, recipient) makes each one exactly once."""
 
-    key = models.CharField(_("key"), max_length=200, unique=True)
+    key = models.CharField(_("key"), max_length=200, unique=True,
+                           error_messages={"unique": _("This reminder has already been sent.")})
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
     object_id = models.PositiveBigIntegerField(_("object"))
     due_date = models.DateField(_("due date"))
@@ -31,7 +32,8 @@ class Reminder(models.Model):
 class HolidayOverride(models.Model):
     """A public holiday or swapped workday (调休) the holiday package does not know (years it does not cover)."""
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True,
+                            error_messages={"unique": _("This date already has an override.")})
     is_workday = models.BooleanField(_("is a working day"))
     note = models.CharField(_("note"), max_length=100, blank=True)
 
@@ -46,7 +48,8 @@ class HolidayOverride(models.Model):
 
 class NotificationPreference(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="notification_preference", verbose_name=_("user"))
+                                related_name="notification_preference", verbose_name=_("user"),
+                                error_messages={"unique": _("This user already has notification settings.")})
     email = models.BooleanField(_("also by e-mail"), default=True)
     reminders = models.BooleanField(_("deadline reminders"), default=True)
 

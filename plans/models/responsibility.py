@@ -24,7 +24,9 @@ class ResponsibilityList(models.Model):
         ordering = ["city", "-year"]
         verbose_name = _("responsibility list")
         verbose_name_plural = _("responsibility lists")
-        constraints = [models.UniqueConstraint(fields=["city", "year"], name="responsibility_list_unique")]
+        constraints = [models.UniqueConstraint(fields=["city", "year"], name="responsibility_list_unique",
+                                               violation_error_message=_("This city already has a responsibility list"
+                                                                         " for this year."))]
 
     def __str__(self) -> str:
         return self.title
@@ -54,8 +56,10 @@ class ResponsibilityItem(models.Model):
         verbose_name = _("responsibility item")
         verbose_name_plural = _("responsibility items")
         constraints = [
-            models.UniqueConstraint(fields=["list", "number"], name="responsibility_item_number_unique"),
-            models.CheckConstraint(condition=Q(percent__lte=100), name="responsibility_item_percent"),
+            models.UniqueConstraint(fields=["list", "number"], name="responsibility_item_number_unique",
+                                    violation_error_message=_("This list already has an item with this number.")),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="responsibility_item_percent",
+                                   violation_error_message=_("The percentage completed cannot be more than 100.")),
         ]
         indexes = [models.Index(fields=["due_date", "status"], name="item_due_status")]
 
@@ -85,7 +89,9 @@ class ProgressReport(models.Model):
         ordering = ["item", "-reported_at", "-id"]
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
-        constraints = [models.CheckConstraint(condition=Q(percent__lte=100), name="progress_percent")]
+        constraints = [models.CheckConstraint(condition=Q(percent__lte=100), name="progress_percent",
+                                              violation_error_message=_("The percentage completed cannot be more than"
+                                                                        " 100."))]
 
 
 def evidence_upload_to(instance: ProgressEvidence, filename: str) -> str:

@@ -49,7 +49,7 @@ audit.register_actions({
     "progress.verify": gettext_lazy("Verified completion"),
     "progress.send_back": gettext_lazy("Sent progress back"),
 })
-audit.register_states(ItemStatus)
+audit.register_states(ItemStatus, subjects=("progress",))
 
 # What a city may report; VERIFIED and SENT_BACK are the province's verdicts.
 REPORTABLE_STATUSES = (ItemStatus.NOT_STARTED, ItemStatus.IN_PROGRESS, ItemStatus.COMPLETED)

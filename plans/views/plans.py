@@ -12,7 +12,7 @@ from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from cities.enums import BUSINESS_ROLES
@@ -48,7 +48,7 @@ class CityPlanFilter(django_filters.FilterSet):
     province = django_filters.ModelChoiceFilter(label=gettext_lazy("Province"), queryset=Province.objects.none(),
                                                 field_name="city__province",
                                                 empty_label=gettext_lazy("All provinces"))
-    kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=CityPlanKind.choices,
+    kind = django_filters.ChoiceFilter(label=pgettext_lazy("plan", "Kind"), choices=CityPlanKind.choices,
                                        empty_label=gettext_lazy("All kinds"))
     year = django_filters.NumberFilter(label=gettext_lazy("Covers the year"), method="filter_year")
 
@@ -77,8 +77,8 @@ class CityPlanFilter(django_filters.FilterSet):
 
 class CityPlanForm(StyledForm):
     city = forms.ModelChoiceField(label=gettext_lazy("City"), queryset=City.objects.none())
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=CityPlanKind.choices)
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    kind = forms.ChoiceField(label=pgettext_lazy("plan", "Kind"), choices=CityPlanKind.choices)
+    title = forms.CharField(label=pgettext_lazy("plan", "Title"), max_length=200)
     start_year = forms.IntegerField(label=gettext_lazy("First year"), min_value=2000, max_value=2100)
     end_year = forms.IntegerField(label=gettext_lazy("Last year"), min_value=2000, max_value=2100)
     theme = forms.CharField(label=gettext_lazy("Featured theme"), max_length=200, required=False)

@@ -14,13 +14,14 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cities.enums import Role
 from cities.models import City
 from cities.rules import city_ids_of, is_national_admin, is_province_staff
 from cities.selectors import cities_visible_to
+from evaluations.imports import errors_heading
 from evaluations.materials import ACCEPT_ATTRIBUTE, ACCEPTED_EXTENSIONS
 from ipcity.dates import local_today
 from ipcity.downloads import private_file_response, xlsx_response
@@ -64,8 +65,9 @@ class ListFilterForm(StyledForm):
 class ListCreateForm(StyledForm):
     city = forms.ModelChoiceField(label=gettext_lazy("City"), queryset=City.objects.none(), empty_label=None)
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=FIRST_YEAR, max_value=LAST_YEAR)
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200, required=False,
-                            help_text=gettext_lazy("Empty: “<year>年工作计划责任清单”."))
+    title = forms.CharField(label=pgettext_lazy("list", "Title"), max_length=200, required=False,
+                            help_text=gettext_lazy("Leave empty for the standard name: the year followed by "
+                                                   "“年工作计划责任清单”."))
 
     def __init__(self, *args, cities, **kwargs):
         super().__init__(*args, **kwargs)
@@ -318,7 +320,7 @@ def list_import(request, pk: int):
         return render_list(request, rlist, import_form=form)
     result = import_list(form.cleaned_data["file"], rlist=rlist, by=request.user)
     if not result.ok:
-        messages.error(request, _("Nothing was imported: correct the cells listed below."))
+        messages.error(request, errors_heading(result.errors))
         return render_list(request, rlist, import_form=form, import_errors=result.errors)
     messages.success(request, _("Imported: %(added)s added, %(updated)s changed, %(deleted)s removed, "
                                 "%(unchanged)s unchanged.") % {

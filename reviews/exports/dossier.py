@@ -4,6 +4,10 @@ Contents, in this order:
 
 - ``材料/<kind>/<original file name>``: the current version of every material (a second file of the same
   name in a folder becomes ``name (2).ext``);
+- ``工作方案.pdf`` / ``工作总结.pdf``: the work plan or work summary the city wrote online in the application,
+  section by section (only a document it wrote something in; one it uploaded instead is under 材料/);
+- ``基本情况表.xlsx`` and ``基本情况表.pdf``: the city's basic-information table of the cycle's data year, in the
+  official Excel layout and printed, when the city has reported any of it;
 - ``推荐函.pdf``: the province's recommendation letter, rendered from the letter, when the application has a
   letter but no stored letter PDF (a stored one is already under 材料/);
 - ``专家评审意见汇总表.pdf``: the summary of the submitted reviews, when there are any;
@@ -21,8 +25,10 @@ whatever the interface language.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import PurePosixPath
 
@@ -34,14 +40,23 @@ from django.utils import timezone, translation
 from cities.audit import action_label, state_label
 from cities.models import AuditEntry
 from evaluations.enums import MaterialKind
+from evaluations.exports.application_pdfs import (
+    DOCUMENT_TITLES,
+    basic_info_of,
+    basic_info_pdf,
+    narrative_pdf,
+    written_documents,
+)
+from evaluations.exports.basic_info_xlsx import basic_info_workbook
 from evaluations.exports.letter_pdf import recommendation_letter_pdf
 from evaluations.materials import materials_for
-from evaluations.models import Application, Material, RecommendationLetter
+from evaluations.models import Application, IndicatorValue, Material, RecommendationLetter
 from reviews.exports.review_pdf import application_summary_pdf, submitted_reviews
 from reviews.models import Assignment, Decision, Review
 
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest date a ZIP entry can carry
 MATERIALS_FOLDER = "材料"
+BASIC_INFO_NAME = "基本情况表"
 LETTER_NAME = "推荐函.pdf"
 SUMMARY_NAME = "专家评审意见汇总表.pdf"
 TIMELINE_NAME = "审计记录.csv"
@@ -110,6 +125,26 @@ class _Dossier:
         self.archive.close()
 
 
+CORE_PROPERTIES = "docProps/core.xml"
+WORKBOOK_DATES = re.compile(r"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def steady_workbook(content: bytes, moment: dt.datetime | None) -> bytes:
+    """A workbook openpyxl wrote, with the clock taken out: every part dated like the dossier's entries, and the
+    created/modified properties set to ``moment`` (the application's submission), so the dossier stays the same
+    bytes for the same inputs."""
+    stamp = (moment or dt.datetime(*FIXED_DATE_TIME, tzinfo=dt.timezone.utc)).astimezone(dt.timezone.utc)
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as target:
+        for info in source.infolist():
+            part = source.read(info)
+            if info.filename == CORE_PROPERTIES:
+                part = WORKBOOK_DATES.sub(rf"\g<1>{stamp:%Y-%m-%dT%H:%M:%SZ}\g<2>", part.decode()).encode()
+            target.writestr(_entry(info.filename), part)
+    return buffer.getvalue()
+
+
 def timeline(application: Application, materials: list[Material]) -> list[AuditEntry]:
     """Audit entries of the application, its materials, assignments, reviews and decision, oldest first."""
     types = ContentType.objects.get_for_models(Application, Material, Assignment, Review, Decision)
@@ -136,8 +171,8 @@ def timeline_csv(entries: list[AuditEntry]) -> bytes:
         writer.writerow([
             timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), actor,
             str(action_label(entry.action)),
-            str(state_label(entry.from_state)) if entry.from_state else "",
-            str(state_label(entry.to_state)) if entry.to_state else "",
+            str(state_label(entry.from_state, entry.action)) if entry.from_state else "",
+            str(state_label(entry.to_state, entry.action)) if entry.to_state else "",
             entry.reason,
         ])
     return buffer.getvalue().encode("utf-8-sig")
@@ -155,6 +190,14 @@ def application_dossier_zip(application: Application) -> bytes:
             folder = _folder_name(MaterialKind(material.kind).label)
             dossier.add_stored(f"{MATERIALS_FOLDER}/{folder}/{material.current_file.original_name}",
                                material.current_file)
+        for document, sections in written_documents(application).items():
+            dossier.add_bytes(f"{DOCUMENT_TITLES[document]}.pdf", narrative_pdf(application, document, sections))
+        year, template = basic_info_of(application)
+        if template is not None and IndicatorValue.objects.filter(
+                city=application.city, year=year, indicator__template=template).exists():
+            dossier.add_bytes(f"{BASIC_INFO_NAME}.xlsx", steady_workbook(
+                basic_info_workbook(application.city, year, template), application.submitted_at))
+            dossier.add_bytes(f"{BASIC_INFO_NAME}.pdf", basic_info_pdf(application, template))
         letter = RecommendationLetter.objects.filter(application=application).first()
         has_stored_letter = any(m.kind == MaterialKind.RECOMMENDATION_LETTER and m.current_file is not None
                                 for m in materials)

@@ -46,6 +46,10 @@ def employer_of(user) -> str:
     return next((m.employer for m in user.active_memberships if m.role == Role.REVIEWER and m.employer), "")
 
 
+# The comment column of an objective criterion: short, the note under the table says how it is computed.
+OBJECTIVE_COMMENT = "客观指标"
+
+
 @dataclass(frozen=True)
 class CriterionLine:
     level: int
@@ -55,32 +59,50 @@ class CriterionLine:
     points: str
     comment: str
     heading: bool  # a parent criterion: its children carry the points
+    objective: bool = False
 
 
 def criterion_lines(review: Review, application) -> tuple[list[CriterionLine], Decimal]:
-    """Every criterion of the rubric in order, with the reviewer's points and comment on the subjective
-    leaves and the computed points on the objective ones; and the reviewer's subjective total."""
+    """The rubric's criteria in order, with the reviewer's points and comment on the subjective leaves; and the
+    reviewer's subjective total.
+
+    The objective criteria are computed, not scored by the expert: each branch of them is one line, its topmost
+    objective criterion with the sum of the computed points below it (the cycle's report itemizes them). So the
+    form of a normal review stays on one page however detailed the objective part of the rubric is."""
     criteria = list(Criterion.objects.filter(rubric__cycle_id=application.cycle_id).order_by("position"))
     parents = {c.parent_id for c in criteria if c.parent_id is not None}
     scores = {s.criterion_id: s for s in review.scores.all()}
     objective = (objective_points_by_criterion(application)
                  if any(c.kind == CriterionKind.OBJECTIVE for c in criteria) else {})
+    # criterion id -> the topmost objective criterion of its branch (itself for the top one)
+    branch_of: dict[int, int] = {}
+    for criterion in criteria:  # parents come before their children
+        if criterion.parent_id in branch_of:
+            branch_of[criterion.pk] = branch_of[criterion.parent_id]
+        elif criterion.kind == CriterionKind.OBJECTIVE:
+            branch_of[criterion.pk] = criterion.pk
+    computed: dict[int, list[Decimal]] = {}
+    for criterion in criteria:
+        if criterion.pk in branch_of and criterion.pk not in parents and objective.get(criterion.pk) is not None:
+            computed.setdefault(branch_of[criterion.pk], []).append(objective[criterion.pk])
     lines, total = [], Decimal("0.00")
     for criterion in criteria:
         points, comment = "", ""
         heading = criterion.pk in parents
-        if not heading and criterion.kind == CriterionKind.SUBJECTIVE:
+        if criterion.pk in branch_of:
+            if branch_of[criterion.pk] != criterion.pk:
+                continue  # itemized in the cycle's report
+            found = computed.get(criterion.pk)
+            points = f"{sum(found):.2f}" if found else "—"
+            comment, heading = OBJECTIVE_COMMENT, False
+        elif not heading:
             score = scores.get(criterion.pk)
             points = "未评分" if score is None or score.points is None else cell_text(score.points)
             comment = score.comment if score is not None else ""
             total += score.points if score is not None and score.points is not None else 0
-        elif not heading:
-            computed = objective.get(criterion.pk)
-            points = f"{computed:.2f}" if computed is not None else "—"
-            comment = "客观指标，由系统根据申报数据计算"
         lines.append(CriterionLine(level=criterion.level, code=criterion.code, name=criterion.name,
                                    max_points=cell_text(criterion.max_points), points=points, comment=comment,
-                                   heading=heading))
+                                   heading=heading, objective=criterion.pk in branch_of))
     return lines, total
 
 
@@ -99,6 +121,7 @@ def review_opinion_pdf(review: Review) -> bytes:
         "reviewer_name": str(reviewer),
         "employer": employer_of(reviewer),
         "lines": lines,
+        "has_objective": any(line.objective for line in lines),
         "total": cell_text(total),
         "opinion_paragraphs": paragraphs(review.opinion),
         "recommendation": RECOMMENDATION_NAMES.get(review.recommendation, ""),

@@ -25,7 +25,9 @@ class AnnualAssessment(models.Model):
         ordering = ["city", "-year", "kind"]
         verbose_name = _("annual assessment")
         verbose_name_plural = _("annual assessments")
-        constraints = [models.UniqueConstraint(fields=["city", "year", "kind"], name="assessment_unique")]
+        constraints = [models.UniqueConstraint(fields=["city", "year", "kind"], name="assessment_unique",
+                                               violation_error_message=_("This city already has an assessment of this"
+                                                                         " kind for this year."))]
 
     def __str__(self) -> str:
         return f"{self.city} {self.year} {self.get_kind_display()}"

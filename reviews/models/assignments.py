@@ -12,7 +12,8 @@ class ReviewerProfile(models.Model):
     """An expert's expertise, affiliation and availability (conflicts of interest use the affiliation)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile",
-                                verbose_name=_("reviewer"))
+                                verbose_name=_("reviewer"),
+                                error_messages={"unique": _("This expert already has a reviewer profile.")})
     expertise = models.JSONField(_("expertise areas"), default=list, blank=True)
     province = models.ForeignKey("cities.Province", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("province of affiliation"))
@@ -55,7 +56,8 @@ class Assignment(models.Model):
         verbose_name_plural = _("review assignments")
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], condition=~Q(status=AssignmentStatus.CONFLICT),
-                                    name="assignment_one_active_per_reviewer"),
+                                    name="assignment_one_active_per_reviewer",
+                                    violation_error_message=_("This expert is already assigned to this application.")),
         ]
         indexes = [
             models.Index(fields=["reviewer", "status"], name="assignment_reviewer_status"),

@@ -14,7 +14,9 @@ class Decision(models.Model):
     """The national administration's decision on one application, with its rationale and the title it produced."""
 
     application = models.OneToOneField("evaluations.Application", on_delete=models.PROTECT, related_name="decision",
-                                       verbose_name=_("application"))
+                                       verbose_name=_("application"),
+                                       error_messages={"unique": _(
+                                           "A decision is already recorded for this application.")})
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     effect = models.CharField(_("effect on the title"), max_length=16, choices=DecisionEffect.choices,
                               default=DecisionEffect.NONE)
@@ -49,7 +51,8 @@ class GeneratedFile(models.Model):
     updates the same row instead of making a second file.
     """
 
-    key = models.CharField(_("key"), max_length=120, unique=True)
+    key = models.CharField(_("key"), max_length=120, unique=True,
+                           error_messages={"unique": _("This file is already being generated.")})
     kind = models.CharField(_("kind"), max_length=16, choices=ReportKind.choices)
     object_id = models.PositiveBigIntegerField(_("object"))
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

@@ -13,7 +13,8 @@ class Rubric(models.Model):
     """The indicator system of one cycle: a tree of criteria, frozen when the review starts."""
 
     cycle = models.OneToOneField("evaluations.Cycle", on_delete=models.CASCADE, related_name="rubric",
-                                 verbose_name=_("cycle"))
+                                 verbose_name=_("cycle"),
+                                 error_messages={"unique": _("This cycle already has an indicator system.")})
     title = models.CharField(_("title"), max_length=200)
     aggregate = models.CharField(_("subjective score that counts"), max_length=10, choices=Aggregate.choices,
                                  default=Aggregate.TRIMMED_MEAN)
@@ -33,7 +34,10 @@ class Rubric(models.Model):
         verbose_name = _("rubric")
         verbose_name_plural = _("rubrics")
         constraints = [models.CheckConstraint(condition=Q(approve_above__gte=models.F("reject_below")),
-                                              name="rubric_thresholds_order")]
+                                              name="rubric_thresholds_order",
+                                              violation_error_message=_("The score above which approval is "
+                                                                        "recommended cannot be lower than the score "
+                                                                        "below which rejection is recommended."))]
 
     def __str__(self) -> str:
         return self.title
@@ -78,10 +82,15 @@ class Criterion(models.Model):
         verbose_name = _("criterion")
         verbose_name_plural = _("criteria")
         constraints = [
-            models.UniqueConstraint(fields=["rubric", "code"], name="criterion_code_unique"),
-            models.UniqueConstraint(fields=["rubric", "position"], name="criterion_position_unique"),
-            models.CheckConstraint(condition=Q(max_points__gt=0), name="criterion_max_positive"),
-            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="criterion_level_range"),
+            models.UniqueConstraint(fields=["rubric", "code"], name="criterion_code_unique",
+                                    violation_error_message=_("This rubric already has a criterion with this code.")),
+            models.UniqueConstraint(fields=["rubric", "position"], name="criterion_position_unique",
+                                    violation_error_message=_("This rubric already has a criterion at this "
+                                                              "position.")),
+            models.CheckConstraint(condition=Q(max_points__gt=0), name="criterion_max_positive",
+                                   violation_error_message=_("The maximum points must be more than 0.")),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="criterion_level_range",
+                                   violation_error_message=_("The level must be 1, 2 or 3.")),
         ]
 
     def __str__(self) -> str:

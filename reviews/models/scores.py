@@ -11,7 +11,8 @@ class Review(models.Model):
     """One reviewer's scoring of one application. Locked once submitted, unless national staff reopen it."""
 
     assignment = models.OneToOneField("reviews.Assignment", on_delete=models.CASCADE, related_name="review",
-                                      verbose_name=_("assignment"))
+                                      verbose_name=_("assignment"),
+                                      error_messages={"unique": _("This assignment already has a review.")})
     snapshot = models.ForeignKey("evaluations.Snapshot", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="+", verbose_name=_("version scored"))
     opinion = models.TextField(_("overall opinion"), blank=True)
@@ -49,7 +50,10 @@ class Score(models.Model):
         verbose_name = _("score")
         verbose_name_plural = _("scores")
         constraints = [
-            models.UniqueConstraint(fields=["review", "criterion"], name="score_unique"),
+            models.UniqueConstraint(fields=["review", "criterion"], name="score_unique",
+                                    violation_error_message=_("This review already has a score for this criterion.")),
             models.CheckConstraint(condition=Q(points__isnull=True) | (Q(points__gte=0) & Q(points__lte=F("max_points"))),
-                                   name="score_within_maximum"),
+                                   name="score_within_maximum",
+                                   violation_error_message=_("The points must be between 0 and the criterion's "
+                                                             "maximum.")),
         ]

@@ -35,7 +35,8 @@ from django.utils.translation import gettext_lazy
 
 from cities import audit
 from cities.rules import is_national_admin
-from evaluations.models import Application, Cycle, MaterialFile, RecommendationLetter
+from evaluations.exports.application_pdfs import basic_info_of
+from evaluations.models import Application, Cycle, IndicatorValue, MaterialFile, RecommendationLetter
 from evaluations.rules import is_officer_of_application_city, is_province_staff_of_application
 from evaluations.selectors import applications_visible_to, cycles_visible_to
 from ipcity.celery import TRANSIENT_ERRORS
@@ -173,6 +174,15 @@ def _decision_inputs(applications) -> list:
         "application_id", "outcome", "decided_at"))
 
 
+def _basic_info_inputs(application) -> list:
+    year, template = basic_info_of(application)
+    if template is None:
+        return []
+    return [template.pk, list(IndicatorValue.objects.filter(
+        city=application.city, year=year, indicator__template=template).order_by("indicator_id").values_list(
+        "indicator_id", "number", "text", "updated_at"))]
+
+
 def _inputs(kind: str, obj) -> list:
     if kind in CYCLE_KINDS:
         applications = list(Application.objects.filter(cycle=obj).select_related("city").order_by("pk"))
@@ -201,6 +211,9 @@ def _inputs(kind: str, obj) -> list:
                  .values_list("pk", "sha256")),
             list(RecommendationLetter.objects.filter(application=application).values_list("written_at", flat=True)),
             [entry.pk for entry in timeline(application, list(application.materials.all()))],
+            application.submitted_at,
+            list(application.sections.order_by("document", "position").values_list("number", "title", "body")),
+            _basic_info_inputs(application),
         ]
     return inputs
 
@@ -283,7 +296,9 @@ def download_name(kind: str, obj) -> str:
     """The name the user's browser saves the file under (the stored name is the server's own)."""
     extension = OUTPUTS[kind].extension
     if kind in CYCLE_KINDS:
-        return f"评审结果汇总表-{obj.year}-{obj.title}.{extension}"[:200]
+        # The standard title names the year ("2026年度示范城市评定"); a title of one's own may not.
+        title = obj.title if str(obj.year) in obj.title else f"{obj.year}-{obj.title}"
+        return f"评审结果汇总表-{title}.{extension}"[:200]
     if kind == ReportKind.REVIEW_PDF:
         return f"专家评审意见表-{obj.assignment.application.city.full_name}-{obj.assignment.reviewer}.pdf"
     if kind == ReportKind.APPLICATION_SUMMARY_PDF:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from cities.enums import LEVEL_GROUPS
 from cities.models import City, User
 from evaluations.enums import ApplicationState, CycleKind
+from evaluations.imports import errors_heading
 from evaluations.models import Application, Cycle
 from evaluations.selectors import applications_visible_to, cycles_visible_to
 from evaluations.views.common import attempt
@@ -273,7 +274,8 @@ def _assessment_page(request, *, form=None, import_form=None, import_errors=(), 
     page, querystring = paginate(request, records)
     return render(request, "reviews/assessment_list.html", {
         "filters": filters, "page": page, "querystring": querystring, "form": form or AssessmentForm(),
-        "import_form": import_form or AssessmentImportForm(), "import_errors": list(import_errors)}, status=status)
+        "import_form": import_form or AssessmentImportForm(), "import_errors": list(import_errors),
+        "import_heading": errors_heading(import_errors)}, status=status)
 
 
 @login_required

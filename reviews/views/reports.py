@@ -41,12 +41,8 @@ def _back(request) -> str:
     return "home"
 
 
-@login_required
-@require_POST
-def report_request(request, kind: str, pk: int):
-    if kind not in ReportKind.values:
-        raise Http404
-    target = get_object_or_404(report_targets_visible_to(request.user, kind), pk=pk)
+def _requested(request, kind: str, target):
+    """Request the report of ``target``; on to its progress page, or back with the reason it cannot be made."""
     try:
         generated = request_report(kind, target, by=request.user)
     except ValidationError as exc:
@@ -54,6 +50,23 @@ def report_request(request, kind: str, pk: int):
             messages.error(request, message)
         return redirect(_back(request))
     return redirect("report_status", pk=generated.pk)
+
+
+@login_required
+@require_POST
+def report_request(request, kind: str, pk: int):
+    if kind not in ReportKind.values:
+        raise Http404
+    return _requested(request, kind, get_object_or_404(report_targets_visible_to(request.user, kind), pk=pk))
+
+
+@login_required
+@require_POST
+def review_opinion_request(request, pk: int):
+    """The opinion form (专家评审意见表) of one review. ``pk`` is the assignment's id, as in the scoring page's
+    URL (``reviews/<pk>/score/``): the expert's own review, or any review for national staff; others get a 404."""
+    review = get_object_or_404(report_targets_visible_to(request.user, ReportKind.REVIEW_PDF), assignment_id=pk)
+    return _requested(request, ReportKind.REVIEW_PDF, review)
 
 
 def visible_file(request, pk: int) -> tuple[GeneratedFile, object]:
@@ -129,6 +142,7 @@ def report_response(generated: GeneratedFile, user):
 
 urlpatterns = [
     path("reports/request/<str:kind>/<int:pk>/", report_request, name="report_request"),
+    path("reviews/<int:pk>/opinion-form/", review_opinion_request, name="review_opinion_request"),
     path("reports/<int:pk>/", report_status, name="report_status"),
     path("reports/<int:pk>/progress/", report_progress, name="report_progress"),
     path("reports/<int:pk>/download/", report_download, name="report_download"),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cities.enums import Role
 from cities.models import City, Membership, Province
+from evaluations.imports import errors_heading
 from evaluations.models import Cycle
 from evaluations.selectors import cycles_visible_to
 from ipcity.downloads import xlsx_response
@@ -99,6 +100,7 @@ def _render_workload(request, *, import_form: ImportForm | None = None, import_e
         "form": form, "cycle": cycle, "page": page, "querystring": querystring,
         "rows": [(user, profile_for(user)) for user in page.object_list],
         "import_form": import_form or ImportForm(), "import_errors": list(import_errors),
+        "import_heading": errors_heading(import_errors),
     }, status=status)
 
 

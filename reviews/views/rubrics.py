@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from evaluations.imports import errors_heading
 from evaluations.models import Cycle, Indicator
 from evaluations.selectors import cycles_visible_to
 from evaluations.views.common import attempt
@@ -336,7 +337,7 @@ def rubric_import(request, pk: int):
         return render_detail(request, cycle, import_form=form, status=400)
     result = import_rubric(form.cleaned_data["file"], cycle=cycle, by=request.user)
     if not result.ok:
-        messages.error(request, _("Nothing was imported: correct the cells listed below."))
+        messages.error(request, errors_heading(result.errors))
         return render_detail(request, cycle, import_form=form, import_errors=result.errors)
     messages.success(request, ngettext("Imported %(count)s criterion.", "Imported %(count)s criteria.", result.count)
                      % {"count": result.count})

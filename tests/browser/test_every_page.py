@@ -1,6 +1,7 @@
 """Every page each kind of user can reach by following links, at 1366×768 in Chromium: it loads, it does
-not scroll sideways, it logs no console error and asks nothing of another host. A screenshot of each
-goes to var/screenshots/pages/ for a reviewer to look at.
+not scroll sideways, no button sticks out of its card or table container (tests/browser/layout.py), it logs no
+console error and asks nothing of another host. A screenshot of each goes to var/screenshots/pages/ for a
+reviewer to look at.
 
 The world is the permission matrix's (tests/api/world.py): both provinces, cities of each, applications,
 reviews, plans and responsibility lists; the crawl starts at the home page and follows same-site links.
@@ -15,6 +16,7 @@ import pytest
 
 from tests.api.world import ROLES, build_world
 from tests.browser.conftest import screenshot
+from tests.browser.layout import clipped_buttons
 from tests.browser.test_sign_in import sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -67,6 +69,7 @@ def test_every_reachable_page_fits_1366_and_is_clean(role, watched_page, live_se
         overflow = page.evaluate(OVERFLOW)
         if overflow > 1:
             problems.append(f"{url}: scrolls sideways by {overflow}px at 1366")
+        problems += [f"{url}: button {clipped}" for clipped in clipped_buttons(page)]
         name = re.sub(r"[^a-z0-9]+", "-", shape.lower()).strip("-") or "home"
         screenshot(page, f"pages/{role}-{name}"[:120])
         queue += [link for link in _links(page, live_server.url) if _shape(link) not in seen]

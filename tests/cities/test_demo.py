@@ -83,7 +83,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
         "evaluations: cycles created: 4, applications: 4",
         "reviews: reviewer profiles: 6, rubrics: 4, assignments: 5, assessments: 512",
         "plans: national plan tasks: 8, city plans created: 3, plan tasks added: 35, leadership members added: 19, "
-        "responsibility items: 18, items linked: 10",
+        "indicator values added: 92, responsibility items: 18, items linked: 10, progress reports: 14",
         "",
         "username    role                                        place",
         "cnipa       National administrator (CNIPA)              国家知识产权局",
@@ -118,7 +118,7 @@ def test_load_demo_creates_accounts_places_and_titles_once(settings, db, time_ma
 
 # What each demo account's home page shows first, in Chinese (the default language).
 HOME_MARKERS = {
-    Role.NATIONAL_ADMIN: "称号分类及状态统计",
+    Role.NATIONAL_ADMIN: "有效称号分类统计",
     Role.REVIEWER: "我的评审任务",
     Role.PROVINCE_STAFF: "所辖城市",
     Role.CITY_OFFICER: "所属城市",

@@ -406,7 +406,7 @@ def test_demo_loader_gives_the_readme_secrets_to_the_demo_admins_once(settings, 
     accepted = client.post(reverse("two_factor_verify"), {"code": out.getvalue().strip(), "next": "/"},
                            follow=True)
     assert accepted.redirect_chain == [("/", 302)]
-    assert "称号分类及状态统计" in accepted.content.decode()
+    assert "有效称号分类统计" in accepted.content.decode()
 
 
 def test_demo_totp_refuses_with_debug_off(settings):

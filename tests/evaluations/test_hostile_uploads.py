@@ -33,7 +33,7 @@ HOSTILE = hostile_files()
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IPCITY = {**settings.IPCITY, "MAX_UPLOAD_MB": files.MAX_UPLOAD_MB,
-                       "MAX_UNPACKED_MB": files.MAX_UNPACKED_MB}
+                       "MATERIAL_MAX_UNPACKED_MB": files.MAX_UNPACKED_MB}
     return settings.MEDIA_ROOT
 
 

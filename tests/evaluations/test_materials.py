@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 import zipfile
 
 import pytest
@@ -183,8 +184,7 @@ def test_upload_refuses_a_file_above_the_size_cap(application, fushun_officer, m
     assert (Material.objects.count(), MaterialFile.objects.count(), stored_files(media)) == (0, 0, [])
 
 
-def test_default_caps_are_30_mb_per_file_and_200_mb_unpacked(settings):
-    settings.IPCITY = {"PAGE_SIZE": 25}
+def test_default_caps_are_30_mb_per_file_and_200_mb_unpacked():
     assert (m.max_upload_bytes(), m.max_unpacked_bytes()) == (30 * 1024 * 1024, 200 * 1024 * 1024)
 
 
@@ -209,7 +209,7 @@ def test_upload_refuses_a_zip_bomb_at_the_default_limit(application, fushun_offi
 
 
 def test_upload_unpacked_limit_comes_from_the_settings(application, fushun_officer, media, settings):
-    settings.IPCITY = {**settings.IPCITY, "MAX_UNPACKED_MB": 1}
+    settings.IPCITY = {**settings.IPCITY, "MATERIAL_MAX_UNPACKED_MB": 1}
     with translation.override("en"), pytest.raises(ValidationError) as error:
         m.upload_material(application, kind=K.WORK_PLAN, file=upload("bomb.docx", bomb(2)), by=fushun_officer)
     assert error.value.messages == ["“bomb.docx” would unpack to 2.0\u00a0MB, more than the 1 MB allowed."]
@@ -305,25 +305,92 @@ def test_generated_letter_cannot_be_attached_by_the_city(application, fushun_off
 
 # --- Who uploads what, when ------------------------------------------------------------------
 
-CITY_KINDS = ["government_letter", "work_plan", "basic_info_table", "proof", "work_summary", "re_review_letter",
-              "revised_plan", "formal_letter", "other"]
+C = CycleKind
 
 
-@pytest.mark.parametrize(("persona", "state", "kinds"), [
-    ("fushun_officer", S.DRAFT, CITY_KINDS),
-    ("fushun_officer", S.SUBMITTED, []),
-    ("fushun_officer", S.SHORTLISTED, ["revised_plan", "formal_letter"]),
-    ("yangjiang_officer", S.DRAFT, []),
-    ("liaoning_staff", S.SUBMITTED, ["score_sheet", "measurement_data", "argumentation"]),
-    ("liaoning_staff", S.RECOMMENDED, []),
-    ("guangdong_staff", S.SUBMITTED, []),
-    ("national_admin", S.UNDER_REVIEW, ["site_visit"]),
-    ("national_admin", S.SUBMITTED, []),
-    ("reviewer", S.UNDER_REVIEW, []),
+@pytest.mark.parametrize(("kind", "persona", "state", "kinds"), [
+    (C.PILOT, "fushun_officer", S.DRAFT, ["government_letter", "work_plan", "basic_info_table", "proof"]),
+    (C.DEMONSTRATION, "fushun_officer", S.DRAFT, ["government_letter", "basic_info_table", "proof", "work_summary"]),
+    (C.RE_REVIEW, "fushun_officer", S.DRAFT, ["work_summary", "re_review_letter", "other"]),
+    (C.STRONG_CITY, "fushun_officer", S.DRAFT, ["work_plan", "basic_info_table", "proof", "other"]),
+    (C.PILOT, "fushun_officer", S.SUBMITTED, []),
+    (C.STRONG_CITY, "fushun_officer", S.SHORTLISTED, ["revised_plan", "formal_letter"]),
+    (C.PILOT, "yangjiang_officer", S.DRAFT, []),
+    (C.PILOT, "liaoning_staff", S.SUBMITTED, ["argumentation"]),
+    (C.DEMONSTRATION, "liaoning_staff", S.SUBMITTED, ["score_sheet", "measurement_data"]),
+    (C.RE_REVIEW, "liaoning_staff", S.SUBMITTED, []),
+    (C.PILOT, "liaoning_staff", S.RECOMMENDED, []),
+    (C.PILOT, "guangdong_staff", S.SUBMITTED, []),
+    (C.STRONG_CITY, "national_admin", S.UNDER_REVIEW, ["site_visit"]),
+    (C.PILOT, "national_admin", S.UNDER_REVIEW, []),
+    (C.PILOT, "national_admin", S.SUBMITTED, []),
+    (C.PILOT, "reviewer", S.UNDER_REVIEW, []),
 ])
-def test_uploadable_kinds(application, request, persona, state, kinds):
+def test_uploadable_kinds_are_the_procedures_for_the_person_and_state(application, request, kind, persona, state,
+                                                                        kinds):
+    Cycle.objects.filter(pk=application.cycle_id).update(kind=kind)
     application = in_state(application, state)
     assert [value for value, _label in m.uploadable_kinds(application, request.getfixturevalue(persona))] == kinds
+
+
+def test_a_kind_the_cycle_requires_is_offered_too(application, fushun_officer):
+    Cycle.objects.filter(pk=application.cycle_id).update(required_materials=["government_letter", "other"])
+    application.refresh_from_db()
+    kinds = m.uploadable_kinds(application, fushun_officer)
+    assert [value for value, _label in kinds] == ["government_letter", "work_plan", "basic_info_table", "proof",
+                                                  "other"]
+    assert (kinds.procedure, kinds.required) == ("试点城市评定", ["市政府申报函", "其他"])
+
+
+@pytest.fixture
+def re_review(fushun_city):
+    """抚顺市's draft re-review application: the notice asks for the request letter and the work summary."""
+    cycle = Cycle.objects.create(kind=CycleKind.RE_REVIEW, year=2026, title="2026年度示范城市复核",
+                                 status=CycleStatus.OPEN, city_deadline=dt.date(2099, 8, 15),
+                                 province_deadline=dt.date(2099, 8, 31), data_year=2025,
+                                 required_materials=["re_review_letter", "work_summary"])
+    return Application.objects.create(cycle=cycle, city=fushun_city)
+
+
+RE_REVIEW_REFUSAL = "“工作方案”不属于示范城市复核的材料，您可提交的材料为：工作总结、申请复核函、其他。"
+
+
+def test_a_kind_outside_the_procedure_is_refused_naming_the_procedure(re_review, fushun_officer, media):
+    with pytest.raises(ValidationError) as error:
+        m.upload_material(re_review, kind=K.WORK_PLAN, file=upload("方案.pdf", PDF_BYTES), by=fushun_officer)
+    assert error.value.messages == [RE_REVIEW_REFUSAL]
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        m.upload_material(re_review, kind=K.GOVERNMENT_LETTER, file=upload("函.pdf", PDF_BYTES), by=fushun_officer)
+    assert error.value.messages == [
+        "“Municipal government's application letter” is not a material of the Demonstration city re-review; the "
+        "materials you may give are: Work summary、Re-review request letter、Other."]
+    assert (Material.objects.count(), stored_files(media)) == (0, [])
+
+
+def test_page_offers_only_the_procedures_kinds_and_names_the_required_ones(client, re_review, fushun_officer):
+    client.force_login(fushun_officer)
+    html = client.get(reverse("application_detail", args=[re_review.pk])).content.decode()
+    select = re.search(r'<select name="kind" id="material-kind-\d+"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', select) == [
+        ("work_summary", "工作总结"), ("re_review_letter", "申请复核函"), ("other", "其他")]
+    assert re.search(r'<div class="form-text" id="material-required">([^<]+)</div>', html).group(1) == (
+        "示范城市复核须提交：工作总结、申请复核函。")
+
+
+def test_page_upload_of_a_kind_outside_the_procedure_says_so(client, re_review, fushun_officer, media):
+    client.force_login(fushun_officer)
+    response = client.post(reverse("material_upload", kwargs={"pk": re_review.pk}),
+                           {"kind": "work_plan", "title": "", "file": upload("方案.pdf", PDF_BYTES)})
+    assert (response.status_code, flashed(response)) == (302, [RE_REVIEW_REFUSAL])
+    assert (Material.objects.count(), stored_files(media)) == (0, [])
+
+
+def test_api_upload_of_a_kind_outside_the_procedure_is_400(api, re_review, fushun_officer, media):
+    response = api(fushun_officer).post(reverse("api:application-materials", args=[re_review.pk]),
+                                        {"kind": "work_plan", "file": upload("方案.pdf", PDF_BYTES)},
+                                        format="multipart")
+    assert (response.status_code, response.json()["message"]) == (400, RE_REVIEW_REFUSAL)
+    assert (Material.objects.count(), stored_files(media)) == (0, [])
 
 
 def test_city_officer_cannot_upload_after_submission(application, fushun_officer, media):
@@ -373,6 +440,7 @@ def post_upload(client, application, **data):
 
 
 def test_view_upload_by_province_staff_of_score_sheet(client, application, liaoning_staff, media):
+    Cycle.objects.filter(pk=application.cycle_id).update(kind=CycleKind.DEMONSTRATION)  # S1 二(三)4
     application = in_state(application, S.SUBMITTED)
     client.force_login(liaoning_staff)
     response = post_upload(client, application, kind=K.SCORE_SHEET, title="",

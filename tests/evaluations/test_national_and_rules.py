@@ -13,7 +13,7 @@ from django.utils import translation
 from cities import services as city_services
 from cities.enums import DesignationStatus, Tier
 from evaluations import eligibility
-from evaluations.enums import Action, ApplicationState, CriticismTarget, CycleKind
+from evaluations.enums import Action, ApplicationState, CriticismTarget, CycleKind, Stage
 from evaluations.models import Criticism, IndicatorValue
 from evaluations.selectors import applications_visible_to
 from evaluations.services import applications as application_services
@@ -33,9 +33,9 @@ def test_extended_deadline_lets_one_late_city_submit(world, time_machine):
     with pytest.raises(TransitionRefused):
         transition(application, Action.SUBMIT, by=world["officers"][CycleKind.PILOT])
     with pytest.raises(ValidationError):
-        application_services.extend_deadline(application, until=deadline + dt.timedelta(days=5), reason=" ",
-                                             by=world["national"])
-    application_services.extend_deadline(application, until=deadline + dt.timedelta(days=5),
+        application_services.extend_deadline(application, stage=Stage.CITY, until=deadline + dt.timedelta(days=5),
+                                             reason=" ", by=world["national"])
+    application_services.extend_deadline(application, stage=Stage.CITY, until=deadline + dt.timedelta(days=5),
                                          reason="市政府换届，申报函延迟签发", by=world["national"])
     transition(application, Action.SUBMIT, by=world["officers"][CycleKind.PILOT])
     application.refresh_from_db()

@@ -28,6 +28,7 @@ from plans.enums import CityPlanKind, Comparison, ItemStatus
 from plans.exports.table_xlsx import table_workbook
 from plans.models import CityPlan, PlanTarget, ResponsibilityItem, ResponsibilityList
 from tests.factories import PASSWORD, CityFactory, DesignationFactory, ProvinceFactory, user_with_role
+from tests.api.utils import token_client
 from tests.utils import external_references, pass_second_factor, queries_for
 
 TODAY = dt.date(2021, 7, 1)
@@ -186,13 +187,16 @@ def test_national_dashboard_by_province_tier_pipeline_grid_and_trends(country, n
         ("广东省", 1, 2, 1, 1, 1, Decimal("50.0")),
     ]
     assert [str(h) for h in section.tables["national-tiers"].headers] == [
-        "Tier", "Active", "Rectifying", "Expired", "Revoked", "Total"]
+        "Tier", "In force", "In rectification", "Valid titles"]
+    # Valid titles today: 阳江's running pilot term (大连's expired and 铁岭's revoked pilot titles are not); 抚顺,
+    # 鞍山 and 大连 (in rectification) as demonstration cities.
     assert plain(section.tables["national-tiers"].rows) == [
-        ("Pilot city", 1, 0, 0, 1, 2),
-        ("Demonstration cultivation", 0, 0, 0, 0, 0),
-        ("Demonstration city", 2, 1, 0, 0, 3),
-        ("Strong-city candidate", 0, 0, 0, 0, 0),
+        ("Pilot city", 1, 0, 1),
+        ("Demonstration cultivation", 0, 0, 0),
+        ("Demonstration city", 2, 1, 3),
+        ("Strong-city candidate", 0, 0, 0),
     ]
+    assert section.extra["valid_titles"] == 4
     assert [str(h) for h in section.tables["national-pipeline"].headers] == [
         "Cycle", "Year", "Draft", "Submitted to the province", "Recommended", "Total"]
     assert plain(section.tables["national-pipeline"].rows) == [
@@ -218,6 +222,19 @@ def test_national_dashboard_by_province_tier_pipeline_grid_and_trends(country, n
     assert section.extra["province_chart"] == [("辽宁省", Decimal("40.0")), ("广东省", Decimal("50.0"))]
     assert section.extra["trend_series"]["17. 有效注册商标量"] == {
         "unit": "件", "points": [(2019, Decimal("10000")), (2020, Decimal("42000"))]}
+
+
+def test_sums_come_back_without_float_noise(country, national_admin, fushun_city):
+    """SQLite sums a decimal column as a float: 1.1 + 2.1 came back as 3.20000000000000; the table and the chart
+    get 3.2."""
+    indicators = country["indicators"]
+    IndicatorValue.objects.filter(indicator=indicators[19]).delete()
+    for city, value in ((fushun_city, "1.1"), (country["dalian"], "2.1")):
+        IndicatorValue.objects.create(city=city, year=2020, indicator=indicators[19], number=Decimal(value))
+    section = tables(national_admin, Role.NATIONAL_ADMIN)
+    pledge = [row for row in section.tables["national-trends"].rows if row[0] == 19]
+    assert [(row[3], str(row[4]), row[5]) for row in pledge] == [(2020, "3.2", 2)]
+    assert section.extra["trend_series"]["19. 专利权质押融资金额"]["points"] == [(2020, Decimal("3.2"))]
 
 
 def test_rate_is_null_without_items():
@@ -258,6 +275,14 @@ def test_line_chart_has_a_point_per_value_and_a_legend():
     assert "42,000" in svg
     assert "http" not in svg
     assert "style=" not in svg
+
+
+def test_line_chart_of_one_year_says_so_instead_of_a_lone_point():
+    svg = line_chart_svg({"有效注册商标量": [(2025, Decimal("19250"))]}, title="趋势")
+    assert svg.count("<circle ") == 0
+    assert svg.count("<polyline ") == 0
+    texts = re.findall(r"<text [^>]*>([^<]*)</text>", svg)
+    assert texts == ["趋势", "Values of 2025 only: a trend needs two years or more.", "有效注册商标量: 19,250"]
 
 
 # --- pages and exports -----------------------------------------------------------------------------------------
@@ -481,3 +506,69 @@ def test_each_role_renders_with_the_demo_data(client, settings, db, time_machine
     assert response.status_code == 200
     shown = page_tables(response.content.decode())
     assert sorted(shown) == sorted(key for key, section in dashboards.TABLE_SECTIONS.items() if section == role)
+
+
+# --- the demo data: one count of valid titles, trends over the years, overdue items only ---------------------
+
+def demo_client(client, username):
+    assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD)
+    pass_second_factor(client, User.objects.get(username=username))
+    client.cookies["django_language"] = "en"
+    return client
+
+
+# On 2026-06-01: the 64 demonstration titles of the real list (a demonstration title outlives its term until a
+# re-review decides; 西青区's is in rectification), 抚顺's demonstration cultivation; the pilot terms of 阳江 and
+# 延庆区 and the six strong-city terms of 2022-07..2025-06 have ended. 海淀区, 杭州, 宁波, 温州 and 株洲 are
+# demonstration cities whatever their strong-city terms did (the old dashboard, counting each city's latest
+# title, lost them: 58 and 59).
+DEMO_TITLES = [
+    ["Pilot city", "0", "0", "0"],
+    ["Demonstration cultivation", "1", "0", "1"],
+    ["Demonstration city", "63", "1", "64"],
+    ["Strong-city candidate", "0", "0", "0"],
+]
+
+
+def test_home_dashboard_and_api_count_the_same_valid_titles_on_the_demo(client, demo_loaded):
+    demo_client(client, "cnipa")
+    home = page_tables(client.get(reverse("home")).content.decode())["title-counts"]
+    assert home == [["Tier", "In force", "In rectification", "Valid titles"], *DEMO_TITLES]
+    dashboard = page_tables(client.get(reverse("dashboard")).content.decode())["national-tiers"]
+    assert dashboard == home
+    body = token_client(User.objects.get(username="cnipa")).get(reverse("api:dashboard")).json()
+    national = next(section for section in body["sections"] if section["role"] == Role.NATIONAL_ADMIN)
+    table = next(table for table in national["tables"] if table["key"] == "national-tiers")
+    assert [[str(value) for value in row[1:]] for row in table["rows"]] == [row[1:] for row in DEMO_TITLES]
+    assert national["numbers"]["valid_titles"] == 65
+
+
+def test_demo_trend_charts_run_over_the_years(client, demo_loaded):
+    demo_client(client, "cnipa")
+    html = client.get(reverse("dashboard")).content.decode()
+    charts = re.findall(r"<svg .*?</svg>", html, flags=re.S)
+    trends = [svg for svg in charts if "<polyline " in svg]
+    assert len(trends) == 4  # rows 15, 17, 19 and 23 of the basic-information table
+    for svg in trends:
+        assert re.findall(r">(\d{4})</text>", svg) == [str(year) for year in range(2019, 2026)]
+        assert svg.count("<circle ") == 7
+    assert "a trend needs two years or more" not in html
+    rows = page_tables(html)["national-trends"]
+    # 西青区 and 常州, the demo's demonstration cities with values (常州's 2025 values are its application's table).
+    assert [row for row in rows if row[0] == "17"][-1] == ["17", "有效注册商标量", "件", "2025", "38,500", "2"]
+
+
+def test_demo_overdue_tables_list_the_overdue_items_only(client, demo_loaded):
+    """抚顺's 2021 list (due 2021-12-31): items 1–8 verified, 9–10 awaiting the province, 11 sent back, 12–14 in
+    progress, 15–18 not started: overdue are 11–18."""
+    demo_client(client, "fushun")
+    shown = page_tables(client.get(reverse("dashboard")).content.decode())
+    assert len(shown["city-items"]) == 1 + 18
+    assert [row[0] for row in shown["city-overdue"][1:]] == [str(n) for n in range(11, 19)]
+    assert {row[4] for row in shown["city-overdue"][1:]} == {
+        "Sent back by the province", "In progress", "Not started"}
+    client.logout()
+    demo_client(client, "liaoning")
+    shown = page_tables(client.get(reverse("dashboard")).content.decode())
+    assert [(row[0], row[1]) for row in shown["province-overdue"][1:]] == [("抚顺市", str(n)) for n in range(11, 19)]
+    assert [(row[0], row[1]) for row in shown["province-unverified"][1:]] == [("抚顺市", "9"), ("抚顺市", "10")]

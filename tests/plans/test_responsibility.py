@@ -471,7 +471,7 @@ def test_item_form_views_add_and_edit(client, fushun_list, fushun_officer, liaon
         "number": 1, "work_area": item.work_area, "task": item.task})
     assert response.status_code == 200
     assert response.context["form"].errors == {
-        "__all__": ["Responsibility item with this List and Number already exists."]}
+        "__all__": ["This list already has an item with this number."]}
     page = client.get(reverse("item_detail", args=[item.pk]))
     assert f'action="{reverse("item_delete", args=[item.pk])}"' in page.content.decode()
     assert client.post(reverse("item_delete", args=[item.pk])).status_code == 302

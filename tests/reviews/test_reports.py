@@ -211,8 +211,8 @@ def test_review_opinion_pdf_shows_the_experts_scores_opinion_and_signature(world
     assert "1工作基础30.00" in text
     assert "1.1组织领导10.008.001.1评语" in text
     assert "2工作方案50.0040.002评语" in text
-    assert "3客观实力20.0015.00客观指标，由系统根据申报数据计算" in text
-    assert "主观指标评分合计64.00" in text
+    assert "3客观实力20.0015.00客观指标" in text
+    assert "主观指标评分合计64.00注：客观指标得分由系统根据申报数据计算（明细见评审结果汇总表），不计入专家评分合计。" in text
     assert "总体评价意见：抚顺市知识产权工作基础扎实。张三同意推荐。推荐意见：建议通过" in text
     assert text.endswith("评审专家（签名）：＿＿＿＿＿＿2026年11月18日—1—")
     assert_embedded_cjk_fonts(pdf)
@@ -316,7 +316,7 @@ def test_request_report_makes_a_ready_file_and_reuses_it_until_inputs_change(
     assert generated.key == report_key(ReportKind.CYCLE_XLSX, world.cycle)
     folder = hashlib.sha256(generated.key.encode()).hexdigest()[:20]
     assert generated.file.name == f"generated/cycle_xlsx/{folder}/cycle_xlsx-{world.cycle.pk}.xlsx"
-    assert generated.filename == f"评审结果汇总表-2026-{TITLE}.xlsx"
+    assert generated.filename == f"评审结果汇总表-{TITLE}.xlsx"
     assert generated.expires_at == NOW + dt.timedelta(days=7)
     with generated.file.open("rb") as stored:
         content = stored.read()
