@@ -22,13 +22,15 @@ import functools
 import math
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from ipcity.numbers import plain_decimal
 
 BODY_FONT = "宋体"
 TITLE_FONT = "黑体"
@@ -65,8 +67,6 @@ LANDSCAPE_POINTS = (A4_HEIGHT_IN - 2 * MARGIN_SIDE) * 72
 FORM_FOOTER = "第 &P 页，共 &N 页"
 TABLE_FOOTER = "&P / &N"
 
-# Numbers: never more decimals than this (no float noise like 3.20000000000000).
-MAX_PLACES = 4
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 
@@ -84,25 +84,17 @@ def style(cell, *, alignment=LEFT, border=BOX, bold=False, size=11, font=BODY_FO
 
 
 def clean_number(value: float | Decimal) -> int | Decimal:
-    """A number as a cell should store it: never more than ``MAX_PLACES`` decimals, an integral one as an int.
-    A float becomes the shortest Decimal that prints it (3.2000000000000002 -> 3.2); a Decimal keeps the places
-    it was given up to two (85.50 stays 85.50, points and money) and loses trailing zeros beyond (a stored
-    3000.0000 -> 3000.00), rounded to ``MAX_PLACES`` (2/3 -> 0.6667)."""
-    if isinstance(value, Decimal):
-        number = value
-    else:
-        number = Decimal(repr(float(value))).normalize()
-    if not number.is_finite():
+    """A number as a cell should store it: ``plain_decimal`` (at most four decimals, no float noise:
+    3.2000000000000002 -> 3.2), an integral one as an int; a Decimal keeps the places it was given up to two
+    (85.50 stays 85.50, points and money; a stored 3000.0000 -> 3000.00)."""
+    if not Decimal(str(value)).is_finite():
         raise ValueError(f"not a finite number: {value!r}")
-    if -number.as_tuple().exponent > 2:
-        number = number.normalize()
-        if -number.as_tuple().exponent > MAX_PLACES:
-            number = number.quantize(Decimal(1).scaleb(-MAX_PLACES), rounding=ROUND_HALF_UP).normalize()
-        if -number.as_tuple().exponent < 2 and isinstance(value, Decimal):
-            number = number.quantize(Decimal("0.01"))
-    if number.as_tuple().exponent >= 0:
-        return int(number)
-    return number
+    number = plain_decimal(value)
+    if isinstance(value, Decimal):
+        places = min(max(-value.as_tuple().exponent, 0), 2)
+        if -number.as_tuple().exponent < places:
+            number = number.quantize(Decimal(1).scaleb(-places))
+    return int(number) if number.as_tuple().exponent >= 0 else number
 
 
 def number_format(value) -> str | None:
