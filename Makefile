@@ -19,8 +19,10 @@ PORT ?= 8000
 # libharfbuzz-subset0 a CJK page takes ~8 s), Pango for WeasyPrint, gettext for translations.
 # redis-server is the one-machine broker, result backend and cache (ipcity/embedded_redis.py).
 RUN_DEBS := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 gettext redis-server
-# Tests also drive a real browser (Debian's Chromium, never a downloaded one) and read PDFs.
-TEST_DEBS := $(RUN_DEBS) chromium poppler-utils
+# Tests also drive a real browser (Debian's Chromium, never a downloaded one), read PDFs, and open every exported
+# workbook in LibreOffice Calc (headless, without GUI libraries) and print it to PDF, as officials' desktops would;
+# Carlito has the metrics of Calibri, the workbooks' default font, so columns come out as wide as in Excel and WPS.
+TEST_DEBS := $(RUN_DEBS) chromium poppler-utils libreoffice-calc-nogui fonts-crosextra-carlito
 
 .PHONY: run test setup setup-test os-packages os-packages-test messages migrate demo clean
 

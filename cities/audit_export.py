@@ -6,8 +6,9 @@ Two formats with the same columns, rows in id order (the order of the hash chain
 - **CSV**: UTF-8 with a byte-order mark, so that WPS and Excel open the Chinese text correctly; a text cell
   starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so that a spreadsheet
   never runs it as a formula (an entry's reason is typed by users).
-- **xlsx**: openpyxl in write-only mode (rows are streamed to the file, never held in memory); every text cell is
-  stored as text, so it is shown exactly and never evaluated.
+- **xlsx**: openpyxl in write-only mode (rows are streamed to the file, never held in memory) in the export style
+  of ``ipcity.xlsx`` (A4 landscape, header repeated and frozen, rows as tall as their wrapped text); every text
+  cell is stored as text, so it is shown exactly and never evaluated.
 
 Every column is there, including the ids and the UTC-exact time the chain hash covers, ``prev_hash`` and
 ``entry_hash``: an exported range can be checked against the chain (``cities.audit_chain``) without the database.
@@ -33,12 +34,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from cities import audit
 from cities.audit_chain import _integral_floats_as_ints, sm3
 from cities.models import AuditEntry, User
 from cities.services import require
+from ipcity.xlsx import StreamedTable
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -89,6 +90,10 @@ COLUMNS: list[tuple[Any, Callable[[AuditEntry], Any]]] = [
 ]
 
 
+# The width of each column in the workbook (the hashes wrap on three lines, the time on two).
+XLSX_WIDTHS = (7, 17, 7, 12, 16, 16, 7, 12, 8, 20, 10, 10, 24, 30, 14, 8, 12, 24, 24)
+
+
 def headers() -> list[str]:
     return [str(header) for header, _value in COLUMNS]
 
@@ -124,24 +129,13 @@ def write_csv(entries: Iterable[AuditEntry], out: BinaryIO) -> int:
 
 def write_xlsx(entries: Iterable[AuditEntry], out: BinaryIO) -> int:
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(_("Audit log")))
-    sheet.append(headers())
+    table = StreamedTable(workbook, str(_("Audit log")), headers(), XLSX_WIDTHS)
     count = 0
     for entry in entries:
-        sheet.append([_xlsx_cell(sheet, value) for value in row(entry)])
+        table.append(row(entry))
         count += 1
     workbook.save(out)
     return count
-
-
-def _xlsx_cell(sheet, value: Any) -> Any:
-    if value == "":
-        return None  # a workbook has no empty text: an empty cell
-    if isinstance(value, str) and value.startswith("="):  # openpyxl would store it as a formula
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
 
 
 WRITERS = {CSV: write_csv, XLSX: write_xlsx}

@@ -395,7 +395,7 @@ IPCITY = {
     # The audit administrator's export is made while the browser waits (cities/audit_export.py): at most this
     # many rows, so that it stays well inside gunicorn's 30 s (bench/audit_export.py: README "Audit log").
     "AUDIT_EXPORT_MAX_ROWS": {"csv": env_int("AUDIT_EXPORT_MAX_ROWS_CSV", 50_000),
-                              "xlsx": env_int("AUDIT_EXPORT_MAX_ROWS_XLSX", 10_000)},
+                              "xlsx": env_int("AUDIT_EXPORT_MAX_ROWS_XLSX", 5_000)},
     # Caps on what a zip-based file (.docx, .xlsx, .pptx, .odt …) declares it unpacks to, against zip bombs (README
     # "Configuration" says why each value). Materials are checked without unpacking them, but reviewers open them in
     # WPS or LibreOffice; an import is unpacked into the web process's memory and parsed there.

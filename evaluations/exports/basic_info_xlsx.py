@@ -8,7 +8,6 @@ by their 序号 and 指标 cells, never by hidden ids.
 from __future__ import annotations
 
 import io
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from evaluations.basic_info import values_by_indicator
 from evaluations.enums import AnswerType
 from evaluations.models import Indicator, IndicatorTemplate
-from ipcity.xlsx import CENTER, HEADER_FILL, LEFT, THIN, TITLE_FONT, style
+from ipcity.xlsx import CENTER, FORM_FOOTER, HEADER_FILL, LEFT, THIN, TITLE_FONT, fit_page, fit_row_heights, style
 
 SHEET_TITLE = "基本情况表"
 FORM_TITLE = "基本情况表"
@@ -41,7 +40,8 @@ COVER_FIELDS = (
 )
 
 UNDERLINE = Border(bottom=THIN)
-POINTS_PER_LINE = 15
+ORIENTATION = "portrait"
+MIN_ROW_HEIGHT = 30  # two lines
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,6 @@ def cell_number(value: Decimal) -> int | Decimal:
     if value == value.to_integral_value():
         return int(value)
     return Decimal(format(value.normalize(), "f"))
-
-
-def _lines(text: str, width: float) -> int:
-    """Rough number of printed lines: CJK characters are two columns wide."""
-    total = 0
-    for line in str(text or "").split("\n"):
-        columns = sum(2 if ord(ch) > 0x2E80 else 1 for ch in line)
-        total += max(1, math.ceil(columns / max(width - 1, 1)))
-    return total
 
 
 def _write_cover(ws, city, contact: dict) -> None:
@@ -150,9 +141,7 @@ def _write_indicator(ws, row: int, indicator: Indicator, value) -> None:
     for column in range(1, 6):
         centred = column in (NUMBER_COLUMN, UNIT_COLUMN)
         style(ws.cell(row, column), alignment=CENTER if centred else LEFT)
-    lines = max(_lines(indicator.label, WIDTHS[1]), _lines(remark(indicator), WIDTHS[4]),
-                _lines(cell.value if isinstance(cell.value, str) else "", WIDTHS[3]))
-    ws.row_dimensions[row].height = max(2, lines) * POINTS_PER_LINE
+    ws.row_dimensions[row].height = MIN_ROW_HEIGHT  # the printed form's rows; fit_row_heights grows longer ones
 
 
 def _merge_groups(ws, plan: Layout) -> None:
@@ -164,16 +153,9 @@ def _merge_groups(ws, plan: Layout) -> None:
 
 
 def _print_setup(ws, plan: Layout) -> None:
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.print_area = f"A1:E{plan.last_row}"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    """The form is printed portrait, like the paper original, whatever its width."""
+    fit_row_heights(ws)
+    fit_page(ws, orientation=ORIENTATION, print_area=f"A1:E{plan.last_row}", footer=FORM_FOOTER)
 
 
 def basic_info_workbook(city, year: int, template: IndicatorTemplate, *, contact: dict | None = None) -> bytes:

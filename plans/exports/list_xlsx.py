@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from ipcity.xlsx import CENTER, HEADER_FILL, LEFT, TITLE_FONT, style
+from ipcity.xlsx import CENTER, FORM_FOOTER, HEADER_FILL, LEFT, TITLE_FONT, fit_page, fit_row_heights, style
 from plans.models import ResponsibilityItem, ResponsibilityList
 
 SHEET_TITLE = "责任清单"
@@ -23,7 +23,7 @@ NUMBER_COLUMN, AREA_COLUMN, TASK_COLUMN, STANDARD_COLUMN, UNITS_COLUMN = 1, 2, 3
 TITLE_ROW, HEADER_ROW, FIRST_ITEM_ROW = 1, 2, 3
 WIDTHS = (7, 18, 44, 48, 26)
 UNIT_JOINER = "、"
-
+ORIENTATION = "landscape"  # the form is printed across the page
 
 
 @dataclass(frozen=True)
@@ -94,15 +94,9 @@ def responsibility_list_workbook(rlist: ResponsibilityList) -> bytes:
 
     last_row = max(HEADER_ROW, FIRST_ITEM_ROW + len(items) - 1)
     ws.freeze_panes = ws.cell(FIRST_ITEM_ROW, 1)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.print_area = f"A1:{get_column_letter(len(HEADINGS))}{last_row}"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    fit_row_heights(ws)
+    fit_page(ws, header_rows=(HEADER_ROW, HEADER_ROW), orientation=ORIENTATION, footer=FORM_FOOTER,
+             print_area=f"A1:{get_column_letter(len(HEADINGS))}{last_row}")
     workbook.properties.title = rlist.title
     workbook.properties.creator = "ipcity"
     buffer = io.BytesIO()

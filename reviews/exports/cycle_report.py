@@ -18,12 +18,11 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Max
 from django.utils import timezone, translation
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from evaluations.models import Application
 from ipcity.dates import official_date
 from ipcity.pdf import render_pdf
+from ipcity.xlsx import finish_sheet, write_cell
 from reviews.aggregation import ApplicationStats, cycle_statistics
 from reviews.enums import Aggregate, AssignmentStatus, CriterionKind, Outcome, Recommendation
 from reviews.outcomes import outcome_of
@@ -180,26 +179,20 @@ def ranking_row(stats: ApplicationStats) -> list:
 
 # --- The workbook ----------------------------------------------------------------------------------
 
-BOLD = Font(bold=True)
-HEADING_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
-NUMBER_FORMAT = "0.00"
+# Column widths: numbers take 7–9 characters and their headings wrap on two lines, so the 16 columns of the
+# ranking print on one landscape page.
+RANKING_WIDTHS = (6, 6, 16, 10, 10, 8, 8, 8, 9, 8, 8, 7, 6, 8, 10, 18)
+CRITERIA_WIDTHS = (8, 36, 7, 7, 8, 8, 8, 8)
+MATRIX_WIDTHS = {1: 16}
+MATRIX_COLUMN_WIDTH = 10
 
 
-def _sheet(workbook: Workbook, title: str, headings, rows, *, widths: dict[int, int], frozen: str):
+def _sheet(workbook: Workbook, title: str, headings, rows, *, widths, frozen: str):
     sheet = workbook.create_sheet(title)
-    sheet.append(list(headings))
-    for cell in sheet[1]:
-        cell.font = BOLD
-        cell.alignment = HEADING_ALIGNMENT
-    for row in rows:
-        sheet.append(row)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, Decimal):
-                cell.number_format = NUMBER_FORMAT
-    for column in range(1, len(headings) + 1):
-        sheet.column_dimensions[get_column_letter(column)].width = widths.get(column, 11)
-    sheet.freeze_panes = frozen
+    for row_number, values in enumerate([list(headings), *rows], start=1):
+        for column, value in enumerate(values, start=1):
+            write_cell(sheet.cell(row_number, column), value)
+    finish_sheet(sheet, widths=widths, freeze=frozen)
     return sheet
 
 
@@ -210,14 +203,15 @@ def cycle_report_workbook(cycle) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     _sheet(workbook, SHEET_RANKING, RANKING_HEADINGS, [ranking_row(s) for s in report.ranking],
-           widths={3: 18, 4: 14, 5: 16, 15: 12, 16: 12}, frozen="D2")
+           widths=RANKING_WIDTHS, frozen="D2")
     _sheet(workbook, SHEET_CRITERIA, CRITERIA_HEADINGS,
            [[f.criterion.code, f.criterion.name, f.criterion.max_points, f.count, f.mean, f.minimum, f.maximum,
              f.std_dev] for f in report.criteria],
-           widths={2: 40}, frozen="C2")
+           widths=CRITERIA_WIDTHS, frozen="C2")
     _sheet(workbook, SHEET_MATRIX, [MATRIX_CORNER, *(s.application.city.full_name for s in report.ranking)],
            [[str(reviewer), *(s.totals.get(reviewer.pk) for s in report.ranking)] for reviewer in report.reviewers],
-           widths={1: 16}, frozen="B2")
+           widths={**{c: MATRIX_COLUMN_WIDTH for c in range(2, len(report.ranking) + 2)}, **MATRIX_WIDTHS},
+           frozen="B2")
     workbook.properties.title = f"{cycle.title}评审结果汇总表"
     workbook.properties.creator = "ipcity"
     buffer = io.BytesIO()

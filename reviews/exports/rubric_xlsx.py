@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from evaluations.enums import MEASURED_VALUES
 from evaluations.exports.basic_info_xlsx import cell_number
-from ipcity.xlsx import BODY_FONT, BOX, CENTER, HEADER_FILL
+from ipcity.xlsx import BODY_FONT, BOX, CENTER, HEADER_FILL, fit_page, fit_row_heights
 from reviews.enums import CriterionKind, Direction, Formula
 from reviews.models import Criterion, Rubric
 
@@ -119,11 +119,8 @@ def _write_rubric_sheet(ws, rubric: Rubric, criteria: list[Criterion]) -> None:
                 cell.fill = EXAMPLE_FILL
         ws.cell(row, NAME).alignment = Alignment(vertical="center", wrap_text=True, indent=2 * (criterion.level - 1))
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    fit_row_heights(ws)
+    fit_page(ws, header_rows=(HEADER_ROW, HEADER_ROW))
 
 
 def _write_help_sheet(ws) -> None:
@@ -141,6 +138,8 @@ def _write_help_sheet(ws) -> None:
                 cell.font, cell.alignment, cell.data_type = Font(name=BODY_FONT), WRAP, "s"
         row += 2
     ws.cell(row, 1, "黄色底纹的行为示例指标（未确认），请替换为正式指标。").font = Font(name=BODY_FONT, bold=True)
+    fit_row_heights(ws)
+    fit_page(ws)
 
 
 def rubric_workbook(rubric: Rubric) -> bytes:

@@ -22,11 +22,13 @@ from cities.enums import Role
 from cities.models import City, Membership, Province, User
 from cities.services import require
 from evaluations.imports import cell_error, cell_text, open_sheet
+from ipcity.xlsx import finish_sheet
 from reviews.models import ReviewerProfile
 
 # The columns of the reviewer workbook, in order; the import checks the header row against them.
 COLUMNS = ("账号", "姓名", "专业领域（以、分隔）", "所在省份", "所在城市", "工作单位", "职称", "是否可用")
 SHEET_TITLE = "评审专家"
+WORKBOOK_WIDTHS = (14, 10, 36, 12, 16, 28, 14, 10)
 MAX_ROWS = 2000
 MAX_AREAS = 20
 MAX_AREA_CHARS = 40
@@ -189,8 +191,7 @@ def reviewers_workbook(users) -> bytes:
                       profile.province.name if profile.province else "",
                       profile.city.full_name if profile.city else "", profile.employer, profile.title,
                       "是" if profile.available else "否"])
-    for column, width in zip("ABCDEFGH", (14, 10, 36, 12, 16, 28, 14, 10)):
-        sheet.column_dimensions[column].width = width
+    finish_sheet(sheet, widths=WORKBOOK_WIDTHS)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
