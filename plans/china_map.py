@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from cities.enums import ProvinceKind, Role, Tier
 from cities.models import Province
 from cities.rules import province_ids_of
-from plans.dashboards import tier_grid
+from cities.selectors import title_counts_by_province
 
 GEOMETRY = Path(__file__).resolve().parent / "data" / "china_map.json"
 # The colour of a province is that of the highest title one of its cities holds, in this order.
@@ -78,7 +78,7 @@ def map_view_for(user, *, highlighted=()) -> MapView:
     """The national administrator sees and opens every province; province staff see the titles of their own
     provinces only (the others are drawn without colour) and open only their own. Two queries."""
     provinces = {p.pk: p.code for p in Province.objects.only("pk", "code")}
-    grid = tier_grid()
+    grid = title_counts_by_province()
     if user.has_role(Role.NATIONAL_ADMIN):
         visible = set(provinces)
     else:

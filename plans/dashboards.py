@@ -276,12 +276,6 @@ def provinces_with_counts(*, year: int, today: dt.date) -> list[Province]:
     ).order_by("code"))
 
 
-def tier_grid(*, on: dt.date | None = None) -> dict[int, dict[str, int]]:
-    """Province id -> tier -> number of cities holding a valid title of that tier on ``on`` (default today):
-    one query."""
-    return title_counts_by_province(on=on or local_today())
-
-
 def pipeline_counts() -> list[dict]:
     """Applications of the open cycles by cycle and state: one query."""
     return list(Application.objects.filter(cycle__status=CycleStatus.OPEN)
@@ -340,7 +334,7 @@ def national_section(user, *, year: int, today: dt.date) -> Section:
                       *(entry["states"].get(state, 0) for state in states), sum(entry["states"].values()))
                      for entry in by_cycle.values()]
 
-    grid = tier_grid(on=today)
+    grid = title_counts_by_province(on=today)
     grid_rows = [(p.name, *(grid.get(p.pk, {}).get(tier, 0) for tier in Tier), sum(grid.get(p.pk, {}).values()))
                  for p in provinces if p.pk in grid]
     grid_rows.append((str(_("Total")), *(sum(row[i + 1] for row in grid_rows) for i in range(len(Tier))),

@@ -28,17 +28,22 @@ def external_references(html: str) -> list[str]:
     return found
 
 
+def totp_code(device) -> str:
+    """The authenticator app's code for ``device`` now: django-otp's own TOTP over the device's key."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+
+
 def pass_second_factor(client, user) -> None:
     """After the password step, what the user's authenticator app does: the verification page with the current
     code of their device (the demo's national administrator and 三员 have one)."""
     from django.urls import reverse
-    from django_otp.oath import totp
 
     from cities import twofactor
 
     device = twofactor.totp_device_of(user)
     if device is None:
         return
-    code = f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
-    response = client.post(reverse("two_factor_verify"), {"code": code, "next": "/"})
+    response = client.post(reverse("two_factor_verify"), {"code": totp_code(device), "next": "/"})
     assert response.status_code == 302, response.content.decode()[:400]

@@ -19,7 +19,7 @@ from plans.exports.table_xlsx import table_workbook
 YEARS = range(2000, 2101)
 
 
-def _year(request, years: list[int]) -> int:
+def chosen_year(request, years: list[int]) -> int:
     """The year asked for (``?year=``), else the newest year with a list, else this year."""
     raw = request.GET.get("year", "")
     if raw.isdigit() and int(raw) in YEARS:
@@ -27,7 +27,7 @@ def _year(request, years: list[int]) -> int:
     return years[0] if years else local_today().year
 
 
-def _charts(section) -> list:
+def dashboard_charts(section) -> list:
     """The SVG charts of a section (built here: they are presentation, not queries)."""
     extra = section.extra
     if section.role == Role.CITY_OFFICER:
@@ -55,9 +55,9 @@ def dashboard(request):
     if not dashboard_roles(user):
         raise PermissionDenied
     years = list_years(user)
-    year = _year(request, years)
+    year = chosen_year(request, years)
     today = local_today()
-    sections = [{"section": section, "charts": _charts(section), "template": f"plans/dashboard_{section.role}.html"}
+    sections = [{"section": section, "charts": dashboard_charts(section), "template": f"plans/dashboard_{section.role}.html"}
                 for section in dashboard_sections(user, year=year, today=today)]
     return render(request, "plans/dashboard_page.html", {
         "sections": sections, "year": year, "years": sorted({*years, year}, reverse=True), "today": today,
@@ -69,7 +69,7 @@ def dashboard_export(request, table: str):
     user = request.user
     if not dashboard_roles(user):
         raise PermissionDenied
-    year = _year(request, list_years(user))
+    year = chosen_year(request, list_years(user))
     found = dashboard_table(user, table, year=year, today=local_today())
     if found is None:
         raise Http404

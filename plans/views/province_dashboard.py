@@ -21,7 +21,7 @@ from ipcity.dates import local_today
 from ipcity.downloads import xlsx_response
 from plans.dashboards import list_years, province_section
 from plans.exports.table_xlsx import table_workbook
-from plans.views.dashboards import _charts, _year
+from plans.views.dashboards import chosen_year, dashboard_charts
 
 
 def province_dashboards_visible_to(user):
@@ -41,12 +41,12 @@ def _province(request, code: str) -> Province:
 def province_dashboard(request, code: str):
     province = _province(request, code)
     years = list_years(request.user)
-    year = _year(request, years)
+    year = chosen_year(request, years)
     today = local_today()
     section = province_section(request.user, year=year, today=today, province_ids=[province.pk])
     return render(request, "plans/dashboard_province_page.html", {
         "province": province, "province_code": province.code,
-        "sections": [{"section": section, "charts": _charts(section),
+        "sections": [{"section": section, "charts": dashboard_charts(section),
                       "template": "plans/dashboard_province_staff.html"}],
         "year": year, "years": sorted({*years, year}, reverse=True), "today": today,
         "trail": [(reverse("dashboard"), _("Dashboard"))],
@@ -56,7 +56,7 @@ def province_dashboard(request, code: str):
 @login_required
 def province_dashboard_export(request, code: str, table: str):
     province = _province(request, code)
-    year = _year(request, list_years(request.user))
+    year = chosen_year(request, list_years(request.user))
     section = province_section(request.user, year=year, today=local_today(), province_ids=[province.pk])
     found = section.tables.get(table)
     if found is None:

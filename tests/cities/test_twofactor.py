@@ -13,7 +13,6 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import translation
-from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -21,6 +20,7 @@ from cities import twofactor
 from cities.demo import DEMO_PASSWORD, DEMO_TOTP_SECRETS
 from cities.models import AuditEntry
 from tests.factories import PASSWORD
+from tests.utils import totp_code
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -38,9 +38,7 @@ def clock(time_machine):
     return time_machine
 
 
-def code_of(device: TOTPDevice) -> str:
-    """The authenticator app's code for ``device`` now: django-otp's own TOTP over the device's key."""
-    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+code_of = totp_code
 
 
 def wrong_code_of(device: TOTPDevice) -> str:
